@@ -34,7 +34,11 @@ final class GoJson {
   /** Parses a whole value; syntax errors become {@link HamiFormatException}. */
   JsonNode parse(String value) {
     try {
-      return MAPPER.readTree(value);
+      JsonNode node = MAPPER.readTree(value);
+      if (node == null || node.isMissingNode()) {
+        throw error("invalid JSON: unexpected end of JSON input");
+      }
+      return node;
     } catch (JacksonException e) {
       throw new HamiFormatException(subject, object, "invalid JSON: " + e.getOriginalMessage(), e);
     }
