@@ -2,7 +2,9 @@ package dev.hamij.core;
 
 import dev.hamij.api.Annotations;
 import dev.hamij.api.MigAllocation;
+import dev.hamij.api.MigAllocationsCodec;
 import dev.hamij.api.PodDevices;
+import dev.hamij.api.PodDevicesCodec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -125,13 +127,13 @@ public final class Decision {
       return Map.of();
     }
     Map<String, String> a = new LinkedHashMap<>();
-    String encoded = WireFormat.encodePodDevices(devices);
+    String encoded = PodDevicesCodec.encode(devices);
     a.put(Annotations.VGPU_NODE, node);
     a.put(Annotations.VGPU_TIME, Long.toString(now.getEpochSecond()));
     a.put(Annotations.DEVICES_TO_ALLOCATE, encoded);
     a.put(Annotations.DEVICES_ALLOCATED, encoded);
     if (!migAllocations.isEmpty()) {
-      a.put(Annotations.MIG_ALLOCATIONS, WireFormat.encodeMigAllocations(migAllocations));
+      a.put(Annotations.MIG_ALLOCATIONS, MigAllocationsCodec.encode(migAllocations));
     }
     return Collections.unmodifiableMap(a);
   }

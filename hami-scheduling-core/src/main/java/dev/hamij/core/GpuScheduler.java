@@ -1,7 +1,9 @@
 package dev.hamij.core;
 
+import dev.hamij.api.Annotations;
 import dev.hamij.api.GpuDevice;
 import dev.hamij.api.HamiFormatException;
+import dev.hamij.api.PairScoresCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -68,8 +70,10 @@ public final class GpuScheduler {
    */
   public void upsertNode(String name, List<GpuDevice> devices, Map<String, String> nodeAnnotations) {
     Map<String, String> ann = nodeAnnotations == null ? Map.of() : nodeAnnotations;
-    Set<String> cordoned = WireFormat.cordoned(ann);
-    Map<String, Map<String, Integer>> scores = WireFormat.pairScores(name, ann);
+    Set<String> cordoned = cordoned(ann.get(Annotations.DEVICE_CORDON));
+    String rawScores = ann.get(Annotations.NODE_NVIDIA_SCORE);
+    Map<String, Map<String, Integer>> scores =
+        rawScores == null || rawScores.isBlank() ? Map.of() : PairScoresCodec.decode(rawScores, name);
     Lock w = lock.writeLock();
     w.lock();
     try {
@@ -86,6 +90,19 @@ public final class GpuScheduler {
     } finally {
       w.unlock();
     }
+  }
+
+  /** GPU UUIDs of {@code hami.io/device-cordon}: comma list, trimmed, blanks dropped. */
+  private static Set<String> cordoned(String value) {
+    Set<String> out = new HashSet<>();
+    if (value != null) {
+      for (String s : value.split(",")) {
+        if (!s.isBlank()) {
+          out.add(s.trim());
+        }
+      }
+    }
+    return out;
   }
 
   /** Forgets a node's registration (its pods stay recorded until removed). */

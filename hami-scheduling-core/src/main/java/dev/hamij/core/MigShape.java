@@ -1,14 +1,18 @@
 package dev.hamij.core;
 
 import dev.hamij.api.GpuDevice;
+import dev.hamij.api.MigGeometry;
 import dev.hamij.api.MigProfile;
 import dev.hamij.api.MigProfileTable;
+import dev.hamij.api.MigTemplate;
 import dev.hamij.api.Placement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The MIG profiles usable on one GPU, in selection order (scheduler.md §6.2.3): memory ascending,
@@ -42,16 +46,18 @@ final class MigShape {
         profiles.add(profile(p.name(), p.memoryMB(), p.core(), p.sliceCount(), p.placements(), maxCount));
       }
     } else {
-      SchedulerConfig.MigTemplateSet set = templatesFor(device.type(), model, config);
-      if (set != null && model.isPresent()) {
+      MigGeometry geometry = geometryFor(device.type(), model, config);
+      if (geometry != null && model.isPresent()) {
         MigProfileTable.Model m = model.get();
-        for (SchedulerConfig.MigTemplate t : set.templates()) {
-          MigProfileTable.Profile tp = resolve(m, t);
-          if (tp == null) {
-            continue;
+        Set<String> taken = new HashSet<>();
+        for (List<MigTemplate> g : geometry.allowedGeometries()) {
+          for (MigTemplate t : g) {
+            MigProfileTable.Profile tp = resolve(m, t);
+            if (tp != null && taken.add(tp.name())) {
+              int core = t.core() > 0 ? t.core() : m.advertised(tp).core();
+              profiles.add(profile(tp.name(), t.memory(), core, tp.computeSlices(), tp.placements(), tp.maxCount()));
+            }
           }
-          int core = t.core() > 0 ? t.core() : m.advertised(tp).core();
-          profiles.add(profile(tp.name(), t.memoryMiB(), core, tp.computeSlices(), tp.placements(), tp.maxCount()));
         }
       }
     }
@@ -92,8 +98,8 @@ final class MigShape {
     return m;
   }
 
-  /** The first template set whose model strings match this GPU (see {@link SchedulerConfig.MigTemplateSet}). */
-  static SchedulerConfig.MigTemplateSet templatesFor(String type, Optional<MigProfileTable.Model> model,
+  /** The first legacy geometry whose model strings match this GPU (see {@link SchedulerConfig#knownMigGeometries()}). */
+  static MigGeometry geometryFor(String type, Optional<MigProfileTable.Model> model,
       SchedulerConfig config) {
     List<String> names = new ArrayList<>();
     names.add(normalize(type));
@@ -101,7 +107,7 @@ final class MigShape {
       m.nvmlNames().forEach(n -> names.add(normalize(n)));
       names.add(normalize(m.key()));
     });
-    for (SchedulerConfig.MigTemplateSet set : config.migTemplates()) {
+    for (MigGeometry set : config.knownMigGeometries()) {
       for (String wanted : set.models()) {
         String w = normalize(wanted);
         if (w.isEmpty()) {
@@ -122,7 +128,7 @@ final class MigShape {
   }
 
   /** The table profile for a template: same name, else same {@code <N>g.} prefix with the closest memory. */
-  static MigProfileTable.Profile resolve(MigProfileTable.Model model, SchedulerConfig.MigTemplate t) {
+  static MigProfileTable.Profile resolve(MigProfileTable.Model model, MigTemplate t) {
     Optional<MigProfileTable.Profile> exact = model.profile(t.name());
     if (exact.isPresent()) {
       return exact.get();
@@ -137,7 +143,7 @@ final class MigShape {
       if (!p.name().startsWith(prefix) || p.mediaExtensions()) {
         continue;
       }
-      if (best == null || Math.abs(p.memoryMiB() - t.memoryMiB()) < Math.abs(best.memoryMiB() - t.memoryMiB())) {
+      if (best == null || Math.abs(p.memoryMiB() - t.memory()) < Math.abs(best.memoryMiB() - t.memory())) {
         best = p;
       }
     }

@@ -1,6 +1,7 @@
 package dev.hamij.core;
 
 import dev.hamij.api.ContainerDevice;
+import dev.hamij.api.ContainerDeviceRequest;
 import dev.hamij.api.GpuDevice;
 import dev.hamij.api.MigAllocation;
 import dev.hamij.api.Placement;
@@ -159,7 +160,7 @@ final class NodeFit {
     Work w = new Work(s, pod, quota, strict, notes);
     boolean appStarted = false;
     for (int c = 0; c < pod.containers.length; c++) {
-      PodRequest.ContainerRequest r = pod.containers[c];
+      ContainerDeviceRequest r = pod.containers[c];
       if (r == null) {
         continue;
       }
@@ -240,7 +241,7 @@ final class NodeFit {
   }
 
   /** scheduler.md §5.6 for one container: a {@link Selection} on success, else the reason text. */
-  private static Object fitContainer(Work w, int c, PodRequest.ContainerRequest r) {
+  private static Object fitContainer(Work w, int c, ContainerDeviceRequest r) {
     NodeRegistration reg = w.s.reg;
     int n = w.n;
     float[] scores = new float[n];
@@ -275,7 +276,7 @@ final class NodeFit {
   }
 
   /** scheduler.md §5.7. */
-  private static float deviceScore(Work w, int d, PodRequest.ContainerRequest r) {
+  private static float deviceScore(Work w, int d, ContainerDeviceRequest r) {
     GpuDevice dev = w.s.reg.devices[d];
     if (dev.count() == 0 || dev.devcore() == 0 || dev.devmem() == 0) {
       return 0;
@@ -286,8 +287,8 @@ final class NodeFit {
     long mem = 0;
     if (match) {
       n = 1;
-      core = r.cores();
-      mem = r.mempct() != 0 && r.mempct() != PodRequest.PCT_UNSET ? (long) dev.devmem() * r.mempct() / 100 : r.memreq();
+      core = r.coresreq();
+      mem = r.memoryOn(dev.devmem());
     }
     float slot = (float) (n + w.used[d]) / (float) dev.count();
     float cs = (float) (core + w.usedCores[d]) / (float) dev.devcore();
@@ -327,12 +328,12 @@ final class NodeFit {
   }
 
   /** scheduler.md §5.9: walks the sorted candidates from the best end. */
-  private static Object nvidiaFit(Work w, int c, PodRequest.ContainerRequest r, int[] cand, int m) {
+  private static Object nvidiaFit(Work w, int c, ContainerDeviceRequest r, int[] cand, int m) {
     NodeRegistration reg = w.s.reg;
     PodRequest pod = w.pod;
     int orig = r.nums();
     int nums = orig;
-    int cores = r.cores();
+    int cores = r.coresreq();
     int prevNuma = -1;
     boolean topo = pod.topologyAware;
     boolean filters = pod.hasDeviceFilters();
@@ -392,8 +393,8 @@ final class NodeFit {
         cores = 100;
       }
       int mem = r.memreq() > 0 ? r.memreq() : 0;
-      if (r.mempct() != PodRequest.PCT_UNSET && r.memreq() == 0) {
-        mem = dev.devmem() * r.mempct() / 100;
+      if (r.mempercentage() != ContainerDeviceRequest.MEMPERCENTAGE_UNSET && r.memreq() == 0) {
+        mem = dev.devmem() * r.mempercentage() / 100;
       }
       if (w.quota.active() && !quotaFits(w, c, tmp, d, mem, cores)) {
         reject(w, reasons, Reason.ResourceQuotaNotFit, c, d, "namespace " + pod.pod.namespace()

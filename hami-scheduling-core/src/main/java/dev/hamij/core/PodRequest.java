@@ -1,6 +1,10 @@
 package dev.hamij.core;
 
 import dev.hamij.api.Annotations;
+import dev.hamij.api.ContainerDeviceRequest;
+import dev.hamij.api.GoBool;
+import dev.hamij.api.HamiFormatException;
+import dev.hamij.api.ScoringWeights;
 import dev.hamij.api.ResourceNames;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,9 +19,6 @@ import java.util.Set;
  */
 final class PodRequest {
 
-  /** One container's request (scheduler.md §1.2); {@code mempct == 101} means "unset". */
-  record ContainerRequest(int nums, int memreq, int mempct, int cores) {}
-
   /** A pod whose request or annotations cannot be honoured; the message names container/annotation and field. */
   static final class Invalid extends Exception {
     private static final long serialVersionUID = 1L;
@@ -26,8 +27,6 @@ final class PodRequest {
       super(message, null, false, false);
     }
   }
-
-  static final int PCT_UNSET = 101;
 
   // GPU orderings of scheduler.md §5.8
   static final int ORDER_CHAIN = 0;
@@ -42,8 +41,7 @@ final class PodRequest {
 
   final PodSpec pod;
   /** Per container in init-first order; null when the container asks for no NVIDIA GPU. */
-  final ContainerRequest[] containers;
-  final String[] containerNames;
+  final ContainerDeviceRequest[] containers;
   final int numInit;
   final boolean any;
   final List<String> useTypes;
@@ -61,14 +59,12 @@ final class PodRequest {
   final float weightCore;
   final float weightMemory;
 
-  private PodRequest(PodSpec pod, ContainerRequest[] containers, String[] names, SchedulerConfig config)
-      throws Invalid {
+  private PodRequest(PodSpec pod, ContainerDeviceRequest[] containers, SchedulerConfig config) {
     this.pod = pod;
     this.containers = containers;
-    this.containerNames = names;
     this.numInit = pod.initContainers().size();
     boolean a = false;
-    for (ContainerRequest r : containers) {
+    for (ContainerDeviceRequest r : containers) {
       a |= r != null;
     }
     this.any = a;
@@ -78,7 +74,7 @@ final class PodRequest {
     this.useUuids = set(ann.get(Annotations.USE_GPU_UUID));
     this.nouseUuids = set(ann.get(Annotations.NOUSE_GPU_UUID));
     this.vgpuMode = ann.get(Annotations.VGPU_MODE);
-    this.numaBind = Boolean.TRUE.equals(GoBool.parse(ann.get(Annotations.NUMA_BIND)));
+    this.numaBind = GoBool.parse(ann.get(Annotations.NUMA_BIND)).orElse(false);
     String nodePolicy = ann.getOrDefault(Annotations.NODE_SCHEDULER_POLICY, config.nodePolicy());
     this.nodeSpread = SchedulerConfig.SPREAD.equals(nodePolicy.trim());
     String gpuPolicy = ann.getOrDefault(Annotations.GPU_SCHEDULER_POLICY, config.gpuPolicy());
@@ -97,38 +93,29 @@ final class PodRequest {
         this.order = gpuPolicy.equals("binpack") ? ORDER_BINPACK : ORDER_SPREAD;
       }
     }
-    String weights = ann.get(Annotations.DEVICE_SCORING_WEIGHTS);
-    if (weights == null) {
-      weightSlot = 1;
-      weightCore = 1;
-      weightMemory = 1;
-    } else {
-      int[] w = ScoringWeightsParser.parse(weights);
-      weightSlot = w[0];
-      weightCore = w[1];
-      weightMemory = w[2];
-    }
+    ScoringWeights weights = ScoringWeights.parse(ann.get(Annotations.DEVICE_SCORING_WEIGHTS), pod.ref());
+    weightSlot = weights.slot();
+    weightCore = weights.core();
+    weightMemory = weights.memory();
   }
 
   /** Derives the pod's requests; throws {@link Invalid} naming the container and resource of a malformed quantity. */
   static PodRequest of(PodSpec pod, SchedulerConfig config) throws Invalid {
     List<PodSpec.ContainerSpec> all = new ArrayList<>(pod.initContainers());
     all.addAll(pod.containers());
-    ContainerRequest[] reqs = new ContainerRequest[all.size()];
-    String[] names = new String[all.size()];
+    ContainerDeviceRequest[] reqs = new ContainerDeviceRequest[all.size()];
     for (int i = 0; i < reqs.length; i++) {
-      names[i] = all.get(i).name();
       reqs[i] = container(pod, all.get(i), config);
     }
     try {
-      return new PodRequest(pod, reqs, names, config);
-    } catch (IllegalArgumentException e) {
-      throw new Invalid("pod " + pod.ref() + ": " + Annotations.DEVICE_SCORING_WEIGHTS + ": " + e.getMessage());
+      return new PodRequest(pod, reqs, config);
+    } catch (HamiFormatException e) {
+      throw new Invalid("pod " + e.getMessage());
     }
   }
 
   /** scheduler.md §1.2, rejecting what HEAD silently turns into "no request". */
-  static ContainerRequest container(PodSpec pod, PodSpec.ContainerSpec c, SchedulerConfig config) throws Invalid {
+  static ContainerDeviceRequest container(PodSpec pod, PodSpec.ContainerSpec c, SchedulerConfig config) throws Invalid {
     ResourceNames names = config.resourceNames();
     String cnt = c.lookup(names.count());
     if (cnt == null) {
@@ -145,7 +132,7 @@ final class PodRequest {
       long v = integer(pod, c, names.memory(), m, memoryHint(m, factor), Integer.MAX_VALUE / factor);
       memnum = (int) v * factor;
     }
-    int mempct = PCT_UNSET;
+    int mempct = ContainerDeviceRequest.MEMPERCENTAGE_UNSET;
     String p = c.lookup(names.memoryPercentage());
     if (p != null) {
       Long v = Quantities.exactLong(p);
@@ -154,9 +141,9 @@ final class PodRequest {
             + "\" is not a whole percentage (1..100)");
       }
       long pct = Math.min(v, 100);
-      mempct = pct > 0 ? (int) pct : PCT_UNSET;
+      mempct = pct > 0 ? (int) pct : ContainerDeviceRequest.MEMPERCENTAGE_UNSET;
     }
-    if (mempct == PCT_UNSET && memnum == 0) {
+    if (mempct == ContainerDeviceRequest.MEMPERCENTAGE_UNSET && memnum == 0) {
       if (config.defaultMemory() != 0) {
         memnum = config.defaultMemory();
       } else {
@@ -168,7 +155,7 @@ final class PodRequest {
     if (cs != null) {
       cores = (int) integer(pod, c, names.cores(), cs, "a whole percentage of one GPU's compute", Integer.MAX_VALUE);
     }
-    return new ContainerRequest((int) nums, memnum, mempct, cores);
+    return new ContainerDeviceRequest((int) nums, Annotations.VENDOR_NVIDIA, memnum, mempct, cores);
   }
 
   private static long integer(PodSpec pod, PodSpec.ContainerSpec c, String resource, String raw, String expected,
@@ -299,12 +286,12 @@ final class PodRequest {
     long initMem = 0;
     long initCores = 0;
     for (int i = 0; i < containers.length; i++) {
-      ContainerRequest r = containers[i];
+      ContainerDeviceRequest r = containers[i];
       if (r == null) {
         continue;
       }
       long mem = (long) r.memreq() * r.nums();
-      long cores = (long) r.cores() * r.nums();
+      long cores = (long) r.coresreq() * r.nums();
       if (i < numInit) {
         initMem = Math.max(initMem, mem);
         initCores = Math.max(initCores, cores);

@@ -1,5 +1,6 @@
 package dev.hamij.core;
 
+import dev.hamij.api.ContainerDeviceRequest;
 import dev.hamij.api.GpuDevice;
 
 /**
@@ -16,11 +17,11 @@ final class Prefilter {
     NodeRegistration reg = s.reg;
     int n = s.size();
     boolean filters = pod.hasDeviceFilters();
-    for (PodRequest.ContainerRequest r : pod.containers) {
+    for (ContainerDeviceRequest r : pod.containers) {
       if (r == null) {
         continue;
       }
-      int cores = Math.min(r.cores(), 100);
+      int cores = Math.min(r.coresreq(), 100);
       int eligible = 0;
       boolean migEligible = false;
       for (int d = 0; d < n; d++) {
@@ -37,8 +38,8 @@ final class Prefilter {
           continue;
         }
         int mem = r.memreq() > 0 ? r.memreq() : 0;
-        if (r.mempct() != PodRequest.PCT_UNSET && r.memreq() == 0) {
-          mem = dev.devmem() * r.mempct() / 100;
+        if (r.mempercentage() != ContainerDeviceRequest.MEMPERCENTAGE_UNSET && r.memreq() == 0) {
+          mem = dev.devmem() * r.mempercentage() / 100;
         }
         boolean mig = reg.mig[d];
         if ((!mig || strict) && dev.devmem() - s.usedMem[d] < mem) {

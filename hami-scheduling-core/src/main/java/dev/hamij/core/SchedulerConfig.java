@@ -1,15 +1,18 @@
 package dev.hamij.core;
 
+import dev.hamij.api.HamiConfig;
+import dev.hamij.api.MigGeometry;
 import dev.hamij.api.MigProfileTable;
+import dev.hamij.api.NvidiaConfig;
 import dev.hamij.api.ResourceNames;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * Everything a {@link GpuScheduler} needs to know that is not in the cluster: resource names,
  * request defaults, default policies, MIG templates for nodes that advertise no MIG profiles, and
- * the strict-compatibility switch. Immutable; build one with {@link #builder()}.
+ * the strict-compatibility switch. Immutable; build one with {@link #builder()} or from HAMi's
+ * device configuration with {@link #of(HamiConfig)} / {@link #builder(NvidiaConfig)}.
  *
  * @param resourceNames extended resource names read from containers (scheduler.md §1.1)
  * @param defaultMemory MiB booked when a container gives neither memory nor a percentage (not scaled)
@@ -18,14 +21,20 @@ import java.util.Objects;
  * @param nodePolicy default node policy: {@code binpack} or {@code spread}
  * @param gpuPolicy default GPU policy: {@code binpack}, {@code spread}, {@code topology-aware},
  *     {@code mutex}, {@code numa} or a comma chain
- * @param migTemplates MIG templates per GPU model, used only for MIG GPUs whose node advertises no
- *     profiles (the {@code knownMigGeometries} configuration); first matching entry wins
+ * @param knownMigGeometries legacy MIG templates per GPU model family, used only for MIG GPUs whose
+ *     node advertises no profiles. A GPU takes the first entry one of whose model strings, compared
+ *     case-insensitively with spaces, hyphens and underscores alike, is contained in its registered
+ *     type or in a driver name of its model in the profile table, or equals that model's table key
+ *     (so {@code A100-80GB-PCIe} matches {@code NVIDIA A100 80GB PCIe}). Every distinct template name
+ *     of the entry's geometries becomes a usable profile with the template's memory (and cores when
+ *     given), placed by the profile table's rules; a name the table lacks (the chart's
+ *     {@code 7g.79gb}) maps to the table profile with the same compute prefix and closest memory.
  * @param migProfileTable NVIDIA placement facts used to turn templates into placements
  * @param strictUpstream reproduce upstream HAMi v2.10 quirks that this library otherwise fixes (see
  *     the module README: device score ignoring the request, free-memory check on MIG GPUs)
  */
 public record SchedulerConfig(ResourceNames resourceNames, int defaultMemory, int defaultCores, int memoryFactor,
-    String nodePolicy, String gpuPolicy, List<MigTemplateSet> migTemplates, MigProfileTable migProfileTable,
+    String nodePolicy, String gpuPolicy, List<MigGeometry> knownMigGeometries, MigProfileTable migProfileTable,
     boolean strictUpstream) {
 
   /** Node policy that packs pods onto the most used nodes (HAMi's default). */
@@ -44,17 +53,32 @@ public record SchedulerConfig(ResourceNames resourceNames, int defaultMemory, in
     }
     nodePolicy = nodePolicy == null || nodePolicy.isBlank() ? BINPACK : nodePolicy.trim();
     gpuPolicy = gpuPolicy == null || gpuPolicy.isBlank() ? SPREAD : gpuPolicy.trim();
-    migTemplates = List.copyOf(migTemplates);
+    knownMigGeometries = List.copyOf(knownMigGeometries);
   }
 
-  /** HAMi's defaults: default resource names, no default memory/cores, factor 1, binpack/spread, chart MIG templates. */
+  /** HAMi's defaults: default resource names, no default memory/cores, factor 1, binpack/spread, chart MIG geometries. */
   public static SchedulerConfig defaults() {
     return builder().build();
   }
 
+  /** The scheduler part of a loaded HAMi configuration, with the default policies. */
+  public static SchedulerConfig of(HamiConfig config) {
+    return builder(config.nvidia()).build();
+  }
+
   /** A builder starting from {@link #defaults()}. */
   public static Builder builder() {
-    return new Builder();
+    return builder(NvidiaConfig.defaults());
+  }
+
+  /**
+   * A builder taking resource names, default memory and cores, memory factor and MIG geometries from
+   * HAMi's {@code nvidia:} device configuration; policies default to binpack (nodes) / spread (GPUs).
+   */
+  public static Builder builder(NvidiaConfig nvidia) {
+    return new Builder().resourceNames(nvidia.resourceNames()).defaultMemory(nvidia.defaultMemory())
+        .defaultCores(nvidia.defaultCores()).memoryFactor(nvidia.memoryFactor())
+        .knownMigGeometries(nvidia.knownMigGeometries());
   }
 
   /** A builder starting from this configuration. */
@@ -66,66 +90,10 @@ public record SchedulerConfig(ResourceNames resourceNames, int defaultMemory, in
     b.memoryFactor = memoryFactor;
     b.nodePolicy = nodePolicy;
     b.gpuPolicy = gpuPolicy;
-    b.migTemplates = new ArrayList<>(migTemplates);
+    b.knownMigGeometries = knownMigGeometries;
     b.migProfileTable = migProfileTable;
     b.strictUpstream = strictUpstream;
     return b;
-  }
-
-  /**
-   * One MIG template: profile name and the nominal memory booked for it (legacy
-   * {@code knownMigGeometries} entry). Placements come from the {@link MigProfileTable}.
-   *
-   * @param name profile name, e.g. {@code 2g.10gb}
-   * @param memoryMiB nominal memory in MiB, e.g. 10240
-   * @param core compute share booked in percent; 0 means "derive from the profile table"
-   */
-  public record MigTemplate(String name, int memoryMiB, int core) {
-    public MigTemplate {
-      if (name == null || name.isBlank()) {
-        throw new IllegalArgumentException("MIG template needs a profile name");
-      }
-      if (memoryMiB <= 0 || core < 0) {
-        throw new IllegalArgumentException("MIG template " + name + " needs memory > 0 and core >= 0");
-      }
-    }
-  }
-
-  /**
-   * MIG templates for a family of GPU models. A GPU matches when one of {@code models}, compared
-   * case-insensitively with spaces, hyphens and underscores treated alike, is contained in the GPU's
-   * registered type, in one of the driver names of its model in the profile table, or equals that
-   * model's table key (so {@code A100-80GB-PCIe} matches the driver name {@code NVIDIA A100 80GB PCIe}).
-   *
-   * @param models model strings
-   * @param templates the profiles usable on those models
-   */
-  public record MigTemplateSet(List<String> models, List<MigTemplate> templates) {
-    public MigTemplateSet {
-      models = List.copyOf(models);
-      templates = List.copyOf(templates);
-      if (models.isEmpty() || templates.isEmpty()) {
-        throw new IllegalArgumentException("MIG template set needs models and templates");
-      }
-    }
-  }
-
-  /**
-   * HAMi chart defaults of {@code knownMigGeometries}, flattened to one template list per model family.
-   * A template name the profile table does not know (the chart's {@code 7g.79gb}) maps to the table
-   * profile with the same compute prefix and the closest memory ({@code 7g.80gb}).
-   */
-  public static List<MigTemplateSet> defaultMigTemplates() {
-    return List.of(
-        new MigTemplateSet(List.of("A30"), List.of(
-            new MigTemplate("1g.6gb", 6144, 0), new MigTemplate("2g.12gb", 12288, 0),
-            new MigTemplate("4g.24gb", 24576, 0))),
-        new MigTemplateSet(List.of("A100-SXM4-40GB", "A100-40GB-PCIe", "A100-PCIE-40GB"), List.of(
-            new MigTemplate("1g.5gb", 5120, 0), new MigTemplate("2g.10gb", 10240, 0),
-            new MigTemplate("3g.20gb", 20480, 0), new MigTemplate("7g.40gb", 40960, 0))),
-        new MigTemplateSet(List.of("A100-SXM4-80GB", "A100-80GB-PCIe", "A100-PCIE-80GB"), List.of(
-            new MigTemplate("1g.10gb", 10240, 0), new MigTemplate("2g.20gb", 20480, 0),
-            new MigTemplate("3g.40gb", 40960, 0), new MigTemplate("7g.79gb", 80896, 0))));
   }
 
   /** Mutable builder of {@link SchedulerConfig}. */
@@ -136,8 +104,8 @@ public record SchedulerConfig(ResourceNames resourceNames, int defaultMemory, in
     private int memoryFactor = 1;
     private String nodePolicy = BINPACK;
     private String gpuPolicy = SPREAD;
-    private List<MigTemplateSet> migTemplates = new ArrayList<>(defaultMigTemplates());
     private MigProfileTable migProfileTable = MigProfileTable.bundled();
+    private List<MigGeometry> knownMigGeometries = List.of();
     private boolean strictUpstream;
 
     private Builder() {}
@@ -172,8 +140,8 @@ public record SchedulerConfig(ResourceNames resourceNames, int defaultMemory, in
       return this;
     }
 
-    public Builder migTemplates(List<MigTemplateSet> v) {
-      migTemplates = new ArrayList<>(v);
+    public Builder knownMigGeometries(List<MigGeometry> v) {
+      knownMigGeometries = List.copyOf(v);
       return this;
     }
 
@@ -189,7 +157,7 @@ public record SchedulerConfig(ResourceNames resourceNames, int defaultMemory, in
 
     public SchedulerConfig build() {
       return new SchedulerConfig(resourceNames, defaultMemory, defaultCores, memoryFactor, nodePolicy, gpuPolicy,
-          migTemplates, migProfileTable, strictUpstream);
+          knownMigGeometries, migProfileTable, strictUpstream);
     }
   }
 }

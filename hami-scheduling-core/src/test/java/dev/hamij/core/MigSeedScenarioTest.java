@@ -32,9 +32,9 @@ class MigSeedScenarioTest {
     assertThat(d1.migAllocations()).containsExactly(MigAllocation.reserve(0, 0, "GPU-a100", "2g.10gb", new Placement(0, 2)));
     assertThat(d2.migAllocations()).containsExactly(MigAllocation.reserve(0, 0, "GPU-a100", "2g.10gb", new Placement(2, 2)));
     assertThat(d3.migAllocations()).containsExactly(MigAllocation.reserve(0, 0, "GPU-a100", "3g.20gb", new Placement(4, 4)));
-    // 2g.10gb books its nominal 10240 MiB and the profile table's compute share: ceil(28 SMs x 100 / 108 SMs) = 26
+    // 2g.10gb books the chart template's nominal 10240 MiB and 28 % cores
     assertThat(d1.annotations(Instant.ofEpochSecond(1700000000)))
-        .containsEntry(Annotations.DEVICES_ALLOCATED, "GPU-a100,NVIDIA,10240,26:;")
+        .containsEntry(Annotations.DEVICES_ALLOCATED, "GPU-a100,NVIDIA,10240,28:;")
         .containsEntry(Annotations.MIG_ALLOCATIONS,
             "[{\"containerIndex\":0,\"deviceIndex\":0,\"gpuUUID\":\"GPU-a100\",\"profile\":\"2g.10gb\",\"placement\":{\"start\":0,\"size\":2}}]");
     assertThat(d4.scheduled()).isFalse();

@@ -6,7 +6,8 @@ import static dev.hamij.core.Fx.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hamij.core.PodRequest.ContainerRequest;
+import dev.hamij.api.ContainerDeviceRequest;
+
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,29 +17,33 @@ class RequestsTest {
 
   private static final SchedulerConfig DEFAULTS = SchedulerConfig.defaults();
 
-  private static ContainerRequest req(SchedulerConfig config, String... limits) throws PodRequest.Invalid {
+  private static ContainerDeviceRequest r(int nums, int memreq, int mempct, int cores) {
+    return new ContainerDeviceRequest(nums, "NVIDIA", memreq, mempct, cores);
+  }
+
+  private static ContainerDeviceRequest req(SchedulerConfig config, String... limits) throws PodRequest.Invalid {
     PodSpec p = pod("p", Map.of(), c("main", limits));
     return PodRequest.of(p, config).containers[0];
   }
 
   @Test
   void keyConsequencesTable() throws Exception {
-    assertThat(req(DEFAULTS, "nvidia.com/gpu", "1")).isEqualTo(new ContainerRequest(1, 0, 100, 0));
+    assertThat(req(DEFAULTS, "nvidia.com/gpu", "1")).isEqualTo(r(1, 0, 100, 0));
     assertThat(req(DEFAULTS, "nvidia.com/gpu", "2", "nvidia.com/gpumem", "4096"))
-        .isEqualTo(new ContainerRequest(2, 4096, 101, 0));
+        .isEqualTo(r(2, 4096, 101, 0));
     assertThat(req(DEFAULTS, "nvidia.com/gpu", "1", "nvidia.com/gpumem-percentage", "50"))
-        .isEqualTo(new ContainerRequest(1, 0, 50, 0));
+        .isEqualTo(r(1, 0, 50, 0));
     assertThat(req(DEFAULTS, "nvidia.com/gpu", "1", "nvidia.com/gpumem-percentage", "0"))
-        .isEqualTo(new ContainerRequest(1, 0, 100, 0));
+        .isEqualTo(r(1, 0, 100, 0));
   }
 
   @Test
   void percentageIsClampedAndNonPositiveMeansUnset() throws Exception {
-    assertThat(req(DEFAULTS, "nvidia.com/gpu", "1", "nvidia.com/gpumem-percentage", "150").mempct()).isEqualTo(100);
-    assertThat(req(DEFAULTS, "nvidia.com/gpu", "1", "nvidia.com/gpumem-percentage", "-3").mempct()).isEqualTo(100);
+    assertThat(req(DEFAULTS, "nvidia.com/gpu", "1", "nvidia.com/gpumem-percentage", "150").mempercentage()).isEqualTo(100);
+    assertThat(req(DEFAULTS, "nvidia.com/gpu", "1", "nvidia.com/gpumem-percentage", "-3").mempercentage()).isEqualTo(100);
     SchedulerConfig withDefault = DEFAULTS.toBuilder().defaultMemory(3000).build();
     assertThat(req(withDefault, "nvidia.com/gpu", "1", "nvidia.com/gpumem-percentage", "0"))
-        .isEqualTo(new ContainerRequest(1, 3000, 101, 0));
+        .isEqualTo(r(1, 3000, 101, 0));
   }
 
   @Test
@@ -51,15 +56,15 @@ class RequestsTest {
   @Test
   void defaultCoresApplyUnlessGiven() throws Exception {
     SchedulerConfig f = DEFAULTS.toBuilder().defaultCores(20).build();
-    assertThat(req(f, "nvidia.com/gpu", "1").cores()).isEqualTo(20);
-    assertThat(req(f, "nvidia.com/gpu", "1", "nvidia.com/gpucores", "150").cores()).isEqualTo(150);
+    assertThat(req(f, "nvidia.com/gpu", "1").coresreq()).isEqualTo(20);
+    assertThat(req(f, "nvidia.com/gpu", "1", "nvidia.com/gpucores", "150").coresreq()).isEqualTo(150);
   }
 
   @Test
   void limitsWinOverRequestsAndRequestsAreTheFallback() throws Exception {
     PodSpec p = PodSpec.of("ns", "p", "u", Map.of(), new PodSpec.ContainerSpec("main",
         kv("nvidia.com/gpu", "1"), kv("nvidia.com/gpu", "3", "nvidia.com/gpumem", "2000")));
-    assertThat(PodRequest.of(p, DEFAULTS).containers[0]).isEqualTo(new ContainerRequest(1, 2000, 101, 0));
+    assertThat(PodRequest.of(p, DEFAULTS).containers[0]).isEqualTo(r(1, 2000, 101, 0));
   }
 
   @Test
@@ -123,7 +128,7 @@ class RequestsTest {
         "example.com/vgpu", "example.com/vmem", "example.com/vmem-pct", "example.com/vcores", "example.com/prio"))
         .build();
     assertThat(req(f, "example.com/vgpu", "2", "example.com/vmem", "100", "example.com/vcores", "30"))
-        .isEqualTo(new ContainerRequest(2, 100, 101, 30));
+        .isEqualTo(r(2, 100, 101, 30));
     assertThat(req(f, "nvidia.com/gpu", "1")).isNull();
   }
 
