@@ -104,7 +104,11 @@ class CodecPropertiesTest {
         robust("scoring weights", AnnotationGens.scoringWeights(), Annotations.DEVICE_SCORING_WEIGHTS,
             v -> ScoringWeights.parse(v, "ns/p")),
         robust("handshake", AnnotationGens.handshake(), Annotations.NODE_HANDSHAKE,
-            v -> HandshakeCodec.parse(v, ZoneOffset.UTC)));
+            v -> HandshakeCodec.parse(v, ZoneOffset.UTC)),
+        robust("unix time", Gen.choose(0, Integer.MAX_VALUE).map(i -> UnixTimeCodec.encode(Instant.ofEpochSecond(i))),
+            Annotations.VGPU_TIME, v -> UnixTimeCodec.decode(v, Annotations.VGPU_TIME, "ns/p")),
+        robust("bind phase", Gen.elements(BindPhase.values()).map(BindPhase::annotationValue), Annotations.BIND_PHASE,
+            v -> BindPhase.parse(v, "ns/p")));
   }
 
   private static DynamicTest robust(String name, Gen<String> valid, String key, Consumer<String> decode) {
@@ -128,6 +132,8 @@ class CodecPropertiesTest {
       robustOnce(() -> NodeLockCodec.decode(v, "n"));
       robustOnce(() -> ScoringWeights.parse(v, "ns/p"));
       robustOnce(() -> HandshakeCodec.parse(v, ZoneOffset.UTC));
+      robustOnce(() -> UnixTimeCodec.decode(v, Annotations.BIND_TIME, "ns/p"));
+      robustOnce(() -> BindPhase.parse(v, "ns/p"));
     }
   }
 
