@@ -1,7 +1,6 @@
 package dev.hamij.api.testing;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -73,7 +72,11 @@ public interface Gen<T> {
   /** One of {@code values}, uniformly. */
   @SafeVarargs
   static <T> Gen<T> elements(T... values) {
-    return elements(Arrays.asList(values));
+    List<T> copy = new ArrayList<>(values.length);
+    for (T v : values) {
+      copy.add(v);
+    }
+    return elements(copy);
   }
 
   /** One of {@code values}, uniformly. */
@@ -85,7 +88,10 @@ public interface Gen<T> {
   /** A value of one of {@code gens}, chosen uniformly. */
   @SafeVarargs
   static <T> Gen<T> oneOf(Gen<? extends T>... gens) {
-    List<Gen<? extends T>> copy = List.of(gens);
+    List<Gen<? extends T>> copy = new ArrayList<>(gens.length);
+    for (Gen<? extends T> g : gens) {
+      copy.add(g);
+    }
     return (r, size) -> copy.get(r.nextInt(copy.size())).generate(r, size);
   }
 
@@ -106,7 +112,10 @@ public interface Gen<T> {
   /** A value of one of the generators, chosen with probability proportional to its weight. */
   @SafeVarargs
   static <T> Gen<T> frequency(Weighted<T>... choices) {
-    List<Weighted<T>> copy = List.of(choices);
+    List<Weighted<T>> copy = new ArrayList<>(choices.length);
+    for (Weighted<T> w : choices) {
+      copy.add(w);
+    }
     int total = copy.stream().mapToInt(Weighted::weight).sum();
     return (r, size) -> {
       int pick = r.nextInt(total);
