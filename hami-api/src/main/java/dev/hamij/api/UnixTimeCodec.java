@@ -25,7 +25,7 @@ public final class UnixTimeCodec {
     Long seconds = GoText.parseInteger(value, Instant.MIN.getEpochSecond(), Instant.MAX.getEpochSecond());
     if (seconds == null) {
       throw new HamiFormatException(annotationKey, podRef, "expected Unix seconds as a decimal integer, got "
-          + (value == null ? "nothing" : "\"" + RegisterCodec.abbreviate(value) + "\""));
+          + (value == null ? "nothing" : "\"" + GoText.abbreviate(value) + "\""));
     }
     return Instant.ofEpochSecond(seconds);
   }
