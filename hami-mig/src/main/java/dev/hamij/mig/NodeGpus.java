@@ -19,20 +19,25 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class NodeGpus {
 
-  /** One GPU. {@code unmanagedReason} is null for a GPU the manager may touch. */
+  /**
+   * One GPU. {@code unmanagedReason} is null for a GPU the manager may touch; {@code unreachable} marks a GPU NVML
+   * could not describe, which is probed again at every {@link #refresh()}.
+   */
   static final class Gpu {
     final int index;
     final String uuid;
     final String name;
     final String unmanagedReason;
+    final boolean unreachable;
     final ReentrantLock lock = new ReentrantLock();
     final Map<String, NvmlMig.Profile> profiles = new ConcurrentHashMap<>();
 
-    Gpu(int index, String uuid, String name, String unmanagedReason) {
+    Gpu(int index, String uuid, String name, String unmanagedReason, boolean unreachable) {
       this.index = index;
       this.uuid = uuid;
       this.name = name;
       this.unmanagedReason = unmanagedReason;
+      this.unreachable = unreachable;
     }
 
     boolean managed() {
@@ -46,7 +51,7 @@ final class NodeGpus {
 
   private final Nvml nvml;
   private final MigSettings settings;
-  private final List<Gpu> gpus;
+  private volatile List<Gpu> gpus;
 
   NodeGpus(Nvml nvml, MigSettings settings) {
     this.nvml = nvml;
@@ -59,6 +64,18 @@ final class NodeGpus {
     this.gpus = List.copyOf(found);
   }
 
+  /** Probes the GPUs NVML could not describe before; a GPU that answers now becomes managed (or excluded). */
+  synchronized void refresh() {
+    if (gpus.stream().noneMatch(g -> g.unreachable)) {
+      return;
+    }
+    List<Gpu> next = new ArrayList<>();
+    for (Gpu g : gpus) {
+      next.add(g.unreachable ? discover(g.index) : g);
+    }
+    gpus = List.copyOf(next);
+  }
+
   private Gpu discover(int index) {
     DeviceHandle dev;
     String uuid;
@@ -68,18 +85,20 @@ final class NodeGpus {
       uuid = nvml.uuid(dev);
       name = nvml.name(dev);
     } catch (NvmlException e) {
-      return new Gpu(index, "GPU-index-" + index, "", "unreachable when the MIG manager started: " + e.getMessage());
+      return new Gpu(index, "GPU-index-" + index, "", "unreachable, probed again: " + e.getMessage(), true);
     }
     if (settings.filterDevices().excludes(uuid, index)) {
-      return new Gpu(index, uuid, name, "excluded by filterdevices on node " + settings.nodeName());
+      return new Gpu(index, uuid, name, "excluded by filterdevices on node " + settings.nodeName(), false);
     }
     try {
       nvml.migMode(dev);
     } catch (NvmlException e) {
-      String why = e.code() == NvmlReturn.NOT_SUPPORTED ? name + " has no MIG" : "MIG mode unreadable: " + e.getMessage();
-      return new Gpu(index, uuid, name, why);
+      if (e.code() == NvmlReturn.NOT_SUPPORTED) {
+        return new Gpu(index, uuid, name, name + " has no MIG", false);
+      }
+      return new Gpu(index, uuid, name, "MIG mode unreadable, probed again: " + e.getMessage(), true);
     }
-    return new Gpu(index, uuid, name, null);
+    return new Gpu(index, uuid, name, null, false);
   }
 
   List<Gpu> all() {
@@ -92,6 +111,13 @@ final class NodeGpus {
 
   Optional<Gpu> byUuid(String uuid) {
     return gpus.stream().filter(g -> g.uuid.equals(uuid)).findFirst();
+  }
+
+  /** Why a GPU UUID is not found: the node's GPUs NVML could not describe, if any. */
+  String unreachableNote() {
+    List<String> labels = gpus.stream().filter(g -> g.unreachable).map(g -> g.label() + ": " + g.unmanagedReason)
+        .toList();
+    return labels.isEmpty() ? "" : " (" + String.join("; ", labels) + ")";
   }
 
   DeviceHandle device(Gpu gpu) {

@@ -102,7 +102,7 @@ final class Realiser {
     ReservationKey key = new ReservationKey(pod, r.containerIndex(), r.deviceIndex());
     String what = key + ": " + r.profile() + " at " + text(r.placement()) + " on " + r.gpuUUID();
     NodeGpus.Gpu gpu = gpus.byUuid(r.gpuUUID()).orElseThrow(() -> new MigException(what + ": no such GPU on node "
-        + settings.nodeName()));
+        + settings.nodeName() + gpus.unreachableNote()));
     gpu.lock.lock();
     try {
       return ensureLocked(gpu, key, r, created);

@@ -42,6 +42,7 @@ final class Reconciler {
 
   synchronized ReconcileReport reconcileOnce() {
     ReconcileReport.Builder report = new ReconcileReport.Builder();
+    gpus.refresh();
     long horizon = ledger.horizon();
     ClusterView view;
     try {
@@ -66,6 +67,12 @@ final class Reconciler {
     boolean complete = view.complete();
     if (!complete) {
       report.notes.add("start-up clean-up postponed: some reservations cannot be decoded");
+    }
+    for (NodeGpus.Gpu gpu : gpus.all()) {
+      if (gpu.unreachable) {
+        complete = false;
+        report.notes.add("start-up adoption and clean-up of " + gpu.label() + " waits: " + gpu.unmanagedReason);
+      }
     }
     for (NodeGpus.Gpu gpu : gpus.managed()) {
       gpu.lock.lock();
@@ -175,7 +182,7 @@ final class Reconciler {
           }
           try {
             NvmlMig.Outcome outcome = reaper.reap(gpu, e, m.doomed() ? "no reservation holds it"
-                : "the reservation of " + m.owner() + " has ended");
+                : "its reservation has ended");
             if (outcome == NvmlMig.Outcome.DESTROYED) {
               report.destroyed.add(m);
             } else if (outcome == NvmlMig.Outcome.IN_USE) {
