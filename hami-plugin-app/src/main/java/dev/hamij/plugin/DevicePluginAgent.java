@@ -140,7 +140,7 @@ final class DevicePluginAgent implements AutoCloseable {
       }
     }
     if (!registered && (kubeletChanged || !serverIntact || (retry == null && kubelet != null))) {
-      register(kubelet);
+      register();
     }
   }
 
@@ -188,14 +188,19 @@ final class DevicePluginAgent implements AutoCloseable {
     runningServers.decrementAndGet();
   }
 
-  private void register(Incarnation kubelet) {
+  /**
+   * One Register attempt; on failure schedules the single retry. The kubelet incarnation is
+   * recorded after a successful call: had kubelet restarted during the call, the new kubelet either
+   * is the one that answered or deleted the plugin socket on start-up, which the next check sees.
+   */
+  private void register() {
     cancelRetry();
-    attemptedKubelet = kubelet;
     if (closed || settings.kubeletSocket().isEmpty()) {
       return;
     }
     Path kubeletSocket = settings.kubeletSocket().get();
-    if (kubelet == null) {
+    attemptedKubelet = Incarnation.of(kubeletSocket);
+    if (attemptedKubelet == null) {
       LOG.log(Level.INFO, "waiting for kubelet: " + kubeletSocket + " does not exist");
       return;
     }
@@ -208,10 +213,10 @@ final class DevicePluginAgent implements AutoCloseable {
     ManagedChannel channel = UnixGrpc.dial(kubeletSocket, eventLoop, grpcExecutor);
     try {
       RegistrationGrpc.newBlockingStub(channel)
-          .withWaitForReady()
           .withDeadlineAfter(settings.registerTimeout().toMillis(), TimeUnit.MILLISECONDS)
           .register(request);
       registered = true;
+      attemptedKubelet = Incarnation.of(kubeletSocket);
       nextRetry = settings.firstRetry();
       registrations.incrementAndGet();
       LOG.log(Level.INFO, "registered " + settings.resourceName() + " with kubelet at " + kubeletSocket);
@@ -220,7 +225,7 @@ final class DevicePluginAgent implements AutoCloseable {
           + nextRetry + "): " + e.getStatus());
       retry = lifecycle.schedule(() -> {
         retry = null;
-        register(Incarnation.of(kubeletSocket));
+        register();
       }, nextRetry.toMillis(), TimeUnit.MILLISECONDS);
       nextRetry = nextRetry.multipliedBy(2).compareTo(settings.maxRetry()) > 0
           ? settings.maxRetry() : nextRetry.multipliedBy(2);
