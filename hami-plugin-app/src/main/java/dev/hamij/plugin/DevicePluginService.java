@@ -35,10 +35,17 @@ final class DevicePluginService extends DevicePluginGrpc.DevicePluginImplBase {
   private final DevicePluginOptions options;
   private final Set<DeviceStream> streams = ConcurrentHashMap.newKeySet();
 
-  DevicePluginService(DeviceList devices, AllocateHandler allocator, DevicePluginOptions options) {
+  /**
+   * @param preferredAllocation whether kubelet may call GetPreferredAllocation; the options say so
+   *     identically in Register and in GetDevicePluginOptions
+   */
+  DevicePluginService(DeviceList devices, AllocateHandler allocator, boolean preferredAllocation) {
     this.devices = devices;
     this.allocator = allocator;
-    this.options = options;
+    this.options = DevicePluginOptions.newBuilder()
+        .setPreStartRequired(false)
+        .setGetPreferredAllocationAvailable(preferredAllocation)
+        .build();
   }
 
   /** The options this plugin runs with; Register sends the same. */

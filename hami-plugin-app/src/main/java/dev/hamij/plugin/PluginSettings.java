@@ -12,8 +12,6 @@ import java.util.regex.Pattern;
  * @param pluginDirectory directory of the plugin socket (kubelet's {@code device-plugins} directory)
  * @param kubeletSocket kubelet's registration socket; empty: serve without registering
  * @param resourceName extended resource, e.g. {@code nvidia.com/gpu}; its suffix names the socket
- * @param preferredAllocation whether kubelet may call GetPreferredAllocation (sent in Register and
- *     answered by GetDevicePluginOptions alike)
  * @param checkInterval period of the fallback check for a kubelet restart, besides file-system events
  * @param watchDirectory whether to watch the socket directories for file-system events
  * @param registerTimeout deadline of one Register call
@@ -24,7 +22,6 @@ record PluginSettings(
     Path pluginDirectory,
     Optional<Path> kubeletSocket,
     String resourceName,
-    boolean preferredAllocation,
     Duration checkInterval,
     boolean watchDirectory,
     Duration registerTimeout,
@@ -56,9 +53,8 @@ record PluginSettings(
   }
 
   /** Production timing: 5 s fallback check, 5 s Register deadline, retries from 1 s up to 30 s. */
-  static PluginSettings of(Path pluginDirectory, Optional<Path> kubeletSocket, String resourceName,
-      boolean preferredAllocation) {
-    return new PluginSettings(pluginDirectory, kubeletSocket, resourceName, preferredAllocation,
+  static PluginSettings of(Path pluginDirectory, Optional<Path> kubeletSocket, String resourceName) {
+    return new PluginSettings(pluginDirectory, kubeletSocket, resourceName,
         Duration.ofSeconds(5), true, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(30));
   }
 

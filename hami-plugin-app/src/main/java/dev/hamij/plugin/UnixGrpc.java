@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -95,6 +96,7 @@ final class UnixGrpc {
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(group)
         .workerEventLoopGroup(group)
+        .withChildOption(ChannelOption.SO_KEEPALIVE, null) // a TCP option; null removes it
         .executor(executor);
     for (BindableService service : services) {
       builder.addService(service);
@@ -116,6 +118,7 @@ final class UnixGrpc {
     checkSocketPath(socket);
     return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
         .channelType(EpollDomainSocketChannel.class)
+        .withOption(ChannelOption.SO_KEEPALIVE, null) // a TCP option; null removes it
         .eventLoopGroup(group)
         .executor(executor)
         .offloadExecutor(executor)

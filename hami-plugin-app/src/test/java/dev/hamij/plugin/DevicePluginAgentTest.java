@@ -260,8 +260,8 @@ class DevicePluginAgentTest {
 
   @Test
   void servesWithoutRegisteringWhenNoKubeletSocketIsConfigured() throws Exception {
-    agent = new DevicePluginAgent(settings(Optional.empty(), false, Duration.ofHours(1), true),
-        new DevicePluginService(devices, handler, options(false)));
+    agent = new DevicePluginAgent(settings(Optional.empty(), Duration.ofHours(1), true),
+        new DevicePluginService(devices, handler, false));
     agent.start();
 
     assertThat(agent.runningServers()).isEqualTo(1);
@@ -273,7 +273,7 @@ class DevicePluginAgentTest {
   @Test
   void settingsRejectASocketPathThatDoesNotFitAUnixAddress() {
     Path deep = Path.of("/tmp/" + "d".repeat(100));
-    assertThatThrownBy(() -> PluginSettings.of(deep, Optional.empty(), "nvidia.com/gpu", false))
+    assertThatThrownBy(() -> PluginSettings.of(deep, Optional.empty(), "nvidia.com/gpu"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("nvidia-gpu.sock is 121 bytes long; the limit is 107 bytes");
   }
@@ -281,7 +281,7 @@ class DevicePluginAgentTest {
   @Test
   void settingsRejectASocketWhoseTemporaryNameDoesNotFit() {
     Path deep = Path.of("/tmp/" + "d".repeat(86)); // socket: 107 bytes, its temporary name: 121
-    assertThatThrownBy(() -> PluginSettings.of(deep, Optional.empty(), "nvidia.com/gpu", false))
+    assertThatThrownBy(() -> PluginSettings.of(deep, Optional.empty(), "nvidia.com/gpu"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("is too long to be bound: its temporary name")
         .hasMessageContaining("is 121 bytes long; the limit is 107 bytes");
@@ -289,25 +289,20 @@ class DevicePluginAgentTest {
 
   @Test
   void settingsRejectAResourceNameWithoutDomain() {
-    assertThatThrownBy(() -> PluginSettings.of(directory, Optional.empty(), "gpu", false))
+    assertThatThrownBy(() -> PluginSettings.of(directory, Optional.empty(), "gpu"))
         .hasMessageContaining("resourceName 'gpu' is not an extended resource name");
   }
 
   private void start(boolean preferred) throws Exception {
     agent = new DevicePluginAgent(
-        settings(Optional.of(kubelet.socket()), preferred, Duration.ofHours(1), true),
-        new DevicePluginService(devices, containers -> handler.allocate(containers), options(preferred)));
+        settings(Optional.of(kubelet.socket()), Duration.ofHours(1), true),
+        new DevicePluginService(devices, containers -> handler.allocate(containers), preferred));
     agent.start();
   }
 
-  private PluginSettings settings(Optional<Path> kubeletSocket, boolean preferred, Duration check,
-      boolean watch) {
-    return new PluginSettings(directory, kubeletSocket, "nvidia.com/gpu", preferred, check, watch,
+  private PluginSettings settings(Optional<Path> kubeletSocket, Duration check, boolean watch) {
+    return new PluginSettings(directory, kubeletSocket, "nvidia.com/gpu", check, watch,
         Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofMillis(200));
-  }
-
-  static DevicePluginOptions options(boolean preferred) {
-    return DevicePluginOptions.newBuilder().setGetPreferredAllocationAvailable(preferred).build();
   }
 
   private static List<AdvertisedDevice> slots(boolean healthyA, boolean healthyB) {

@@ -31,6 +31,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -60,6 +61,7 @@ public final class FakeKubelet implements AutoCloseable {
   private Server server;
   private final List<RegisterRequest> registrations = new ArrayList<>();
   private int registrationsToReject;
+  private Consumer<RegisterRequest> onRegister = request -> { };
   private Endpoint endpoint;
   private final Set<String> allocated = new HashSet<>();
 
@@ -107,6 +109,11 @@ public final class FakeKubelet implements AutoCloseable {
   /** Makes the next {@code count} Register calls fail with UNAVAILABLE. */
   public synchronized void rejectRegistrations(int count) {
     registrationsToReject = count;
+  }
+
+  /** Runs {@code hook} inside every later Register call, before kubelet accepts the request. */
+  public synchronized void onRegister(Consumer<RegisterRequest> hook) {
+    onRegister = hook;
   }
 
   /** Every accepted Register request, oldest first. */
@@ -306,6 +313,7 @@ public final class FakeKubelet implements AutoCloseable {
               .asRuntimeException());
           return;
         }
+        onRegister.accept(request);
         registrations.add(request);
         FakeKubelet.this.notifyAll();
       }

@@ -148,14 +148,14 @@ class ReRegistrationTest {
 
   private void startAgent(Duration checkInterval, boolean watch) throws Exception {
     PluginSettings settings = new PluginSettings(directory, Optional.of(directory.resolve("kubelet.sock")),
-        "nvidia.com/gpu", false, checkInterval, watch, Duration.ofSeconds(5), Duration.ofMillis(20),
+        "nvidia.com/gpu", checkInterval, watch, Duration.ofSeconds(5), Duration.ofMillis(20),
         Duration.ofMillis(100));
     AllocateHandler handler = containers -> containers.stream()
         .map(c -> ContainerAllocateResponse.newBuilder()
             .putEnvs("ALLOCATED", String.join(",", c.getDevicesIdsList())).build())
         .toList();
     agent = new DevicePluginAgent(settings,
-        new DevicePluginService(devices, handler, DevicePluginAgentTest.options(false)));
+        new DevicePluginService(devices, handler, false));
     agent.start();
   }
 
