@@ -244,21 +244,30 @@ final class DevicePluginAgent implements AutoCloseable {
 
   /** Stops serving, deletes the plugin socket and ends every thread the agent started. */
   @Override
-  public void close() throws InterruptedException {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
-    try {
-      runOnLifecycle(this::stopServer);
-    } catch (IllegalStateException e) {
-      // lifecycle already shut down by an earlier close
-    }
-    lifecycle.shutdownNow();
-    lifecycle.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-    if (watch != null) {
-      watch.close();
-    }
-    grpcExecutor.shutdown();
-    grpcExecutor.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-    eventLoop.shutdownGracefully(0, STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS).await();
+    long grace = STOP_GRACE.toMillis();
+    new ClosingSteps()
+        .run("stopping the device plugin server", () -> runOnLifecycle(this::stopServer))
+        .run("stopping the lifecycle thread", () -> {
+          lifecycle.shutdownNow();
+          lifecycle.awaitTermination(grace, TimeUnit.MILLISECONDS);
+        })
+        .run("closing the directory watch", () -> {
+          if (watch != null) {
+            watch.close();
+          }
+        })
+        .run("stopping the gRPC executor", () -> {
+          grpcExecutor.shutdown();
+          grpcExecutor.awaitTermination(grace, TimeUnit.MILLISECONDS);
+        })
+        .run("stopping the event loop", () ->
+            eventLoop.shutdownGracefully(0, grace, TimeUnit.MILLISECONDS).await())
+        .finish();
   }
 
   private void runOnLifecycle(Runnable task) throws InterruptedException {
@@ -267,7 +276,7 @@ final class DevicePluginAgent implements AutoCloseable {
     } catch (ExecutionException e) {
       throw new IllegalStateException("device plugin lifecycle task failed", e.getCause());
     } catch (RejectedExecutionException e) {
-      throw new IllegalStateException("device plugin agent is closed", e);
+      throw new IllegalStateException("the device plugin agent is closed", e);
     }
   }
 

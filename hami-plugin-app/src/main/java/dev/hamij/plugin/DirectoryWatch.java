@@ -18,7 +18,7 @@ import java.util.Set;
  * lost). One thread, ended by {@link #close}. A directory that disappears and comes back is watched
  * again on the next {@link #rearm}.
  */
-final class DirectoryWatch implements AutoCloseable {
+final class DirectoryWatch {
 
   private static final System.Logger LOG = System.getLogger(DirectoryWatch.class.getName());
 
@@ -74,8 +74,8 @@ final class DirectoryWatch implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() throws InterruptedException {
+  /** Stops watching and waits for the watch thread to end. */
+  void close() throws InterruptedException {
     try {
       service.close();
     } catch (IOException e) {

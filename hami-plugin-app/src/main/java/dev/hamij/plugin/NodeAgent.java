@@ -49,7 +49,7 @@ final class NodeAgent implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     plugin.close();
   }
 }

@@ -212,12 +212,17 @@ public final class FakeKubelet implements AutoCloseable {
     plugin().preStartContainer(PreStartContainerRequest.newBuilder().addAllDevicesIds(deviceIds).build());
   }
 
+  /** Kills kubelet and ends the fixture's threads. */
   @Override
-  public void close() throws InterruptedException {
-    kill();
-    executor.shutdown();
-    executor.awaitTermination(5, TimeUnit.SECONDS);
-    eventLoop.shutdownGracefully(0, 5, TimeUnit.SECONDS).await();
+  public void close() {
+    new ClosingSteps()
+        .run("stopping kubelet", this::kill)
+        .run("stopping kubelet's executor", () -> {
+          executor.shutdown();
+          executor.awaitTermination(5, TimeUnit.SECONDS);
+        })
+        .run("stopping kubelet's event loop", () -> eventLoop.shutdownGracefully(0, 5, TimeUnit.SECONDS).await())
+        .finish();
   }
 
   private void bind() throws IOException {
