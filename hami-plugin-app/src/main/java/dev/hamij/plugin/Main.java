@@ -19,6 +19,9 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n");
+    }
     System.exit(commandLine().execute(args));
   }
 

@@ -68,17 +68,16 @@ final class ServeCommand implements Callable<Integer> {
     PluginSettings settings = PluginSettings.of(pluginDirectory, kubeletSocketPath(), resourceName);
     PreloadLibraryInstaller installer =
         new PreloadLibraryInstaller(libraryHostDirectory, libraryVersion, hookPath + "/vgpu/libvgpu.so");
-    CountDownLatch stopped = new CountDownLatch(1);
-    try (NodeAgent agent = NodeAgent.start(settings, installer, librarySource, new DeviceList(List.of()),
+    NodeAgent agent = NodeAgent.start(settings, installer, librarySource, new DeviceList(List.of()),
         preferredAllocation, library -> containers -> {
           throw new AllocationException("Allocate on node " + nodeName + " is not available: the"
               + " Kubernetes pod binding is not wired into this build");
-        })) {
-      LOG.log(Level.INFO, "node " + nodeName + ": installed " + agent.library().library()
-          + "; no devices advertised: device discovery is not wired into this build");
-      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "hami-dp-shutdown"));
-      stopped.await();
-    }
+        });
+    // SIGTERM runs the shutdown hooks and then halts: the hook itself stops the agent.
+    Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "hami-dp-shutdown"));
+    LOG.log(Level.INFO, "node " + nodeName + ": installed " + agent.library().library()
+        + "; no devices advertised: device discovery is not wired into this build");
+    new CountDownLatch(1).await();
     return 0;
   }
 
