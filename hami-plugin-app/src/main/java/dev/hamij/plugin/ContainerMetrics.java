@@ -32,34 +32,33 @@ final class ContainerMetrics {
 
   private final List<Family> families = new ArrayList<>();
 
+  /** @param legacy also export each value under its HAMi ≤ 2.8 name, where it has one */
   ContainerMetrics(PrometheusRegistry registry, boolean legacy) {
-    add(registry, "hami_vgpu_memory_used_bytes", "GPU memory used by the container on this device, bytes",
-        LABELS, device(SharedRegion.Device::usedBytes), ContainerMetrics::labels);
-    add(registry, "hami_vgpu_memory_limit_bytes", "GPU memory limit of the container on this device, bytes",
-        LABELS, device(SharedRegion.Device::limitBytes), ContainerMetrics::labels);
-    add(registry, "hami_container_device_memory_bytes", "GPU memory used by the container on this device, bytes",
-        LABELS, device(SharedRegion.Device::usedBytes), ContainerMetrics::labels);
-    add(registry, "hami_container_device_utilization_ratio", "SM utilisation of the container on this device, percent",
-        LABELS, device(SharedRegion.Device::smUtilization), ContainerMetrics::labels);
-    add(registry, "hami_container_last_kernel_elapsed_seconds", "Seconds since the container's latest kernel launch",
-        LABELS, ContainerMetrics::secondsSinceLastKernel, ContainerMetrics::labels);
-    add(registry, "hami_vgpu_memory_context_bytes", "GPU memory of the container's CUDA contexts, bytes",
-        LABELS, device(SharedRegion.Device::contextBytes), ContainerMetrics::labels);
-    add(registry, "hami_vgpu_memory_module_bytes", "GPU memory of the container's loaded modules, bytes",
-        LABELS, device(SharedRegion.Device::moduleBytes), ContainerMetrics::labels);
-    add(registry, "hami_vgpu_memory_buffer_bytes", "GPU memory of the container's data buffers, bytes",
-        LABELS, device(SharedRegion.Device::bufferBytes), ContainerMetrics::labels);
+    String legacyUsed = legacy ? "vGPU_device_memory_usage_in_bytes" : null;
+    String legacyLimit = legacy ? "vGPU_device_memory_limit_in_bytes" : null;
+    String legacyUtilization = legacy ? "Device_utilization_desc_of_container" : null;
+    String legacyLastKernel = legacy ? "Device_last_kernel_of_container" : null;
+    add(registry, "hami_vgpu_memory_used_bytes", legacyUsed,
+        "GPU memory used by the container on this device, bytes", device(SharedRegion.Device::usedBytes));
+    add(registry, "hami_vgpu_memory_limit_bytes", legacyLimit,
+        "GPU memory limit of the container on this device, bytes", device(SharedRegion.Device::limitBytes));
+    add(registry, "hami_container_device_memory_bytes", null,
+        "GPU memory used by the container on this device, bytes", device(SharedRegion.Device::usedBytes));
+    add(registry, "hami_container_device_utilization_ratio", legacyUtilization,
+        "SM utilisation of the container on this device, percent", device(SharedRegion.Device::smUtilization));
+    add(registry, "hami_container_last_kernel_elapsed_seconds", legacyLastKernel,
+        "Seconds since the container's latest kernel launch", ContainerMetrics::secondsSinceLastKernel);
+    add(registry, "hami_vgpu_memory_context_bytes", null,
+        "GPU memory of the container's CUDA contexts, bytes", device(SharedRegion.Device::contextBytes));
+    add(registry, "hami_vgpu_memory_module_bytes", null,
+        "GPU memory of the container's loaded modules, bytes", device(SharedRegion.Device::moduleBytes));
+    add(registry, "hami_vgpu_memory_buffer_bytes", null,
+        "GPU memory of the container's data buffers, bytes", device(SharedRegion.Device::bufferBytes));
     if (legacy) {
-      add(registry, "vGPU_device_memory_usage_in_bytes", "vGPU device usage (legacy name)",
-          LEGACY_LABELS, device(SharedRegion.Device::usedBytes), ContainerMetrics::labels);
-      add(registry, "vGPU_device_memory_limit_in_bytes", "vGPU device limit (legacy name)",
-          LEGACY_LABELS, device(SharedRegion.Device::limitBytes), ContainerMetrics::labels);
-      add(registry, "Device_utilization_desc_of_container", "Container device utilisation (legacy name)",
-          LEGACY_LABELS, device(SharedRegion.Device::smUtilization), ContainerMetrics::labels);
-      add(registry, "Device_last_kernel_of_container", "Container device last kernel description (legacy name)",
-          LEGACY_LABELS, ContainerMetrics::secondsSinceLastKernel, ContainerMetrics::labels);
-      add(registry, "Device_memory_desc_of_container", "Container device memory description (legacy name)",
-          LEGACY_MEMORY_LABELS, device(SharedRegion.Device::usedBytes), ContainerMetrics::legacyMemoryLabels);
+      families.add(new Family(gauge(registry, "Device_memory_desc_of_container",
+          "GPU memory used by the container on this device, bytes (legacy name; the labels context,"
+              + " module, data and offset carry byte counts)", LEGACY_MEMORY_LABELS),
+          device(SharedRegion.Device::usedBytes), ContainerMetrics::legacyMemoryLabels));
     }
   }
 
@@ -70,11 +69,17 @@ final class ContainerMetrics {
     }
   }
 
-  private void add(PrometheusRegistry registry, String name, String help, String[] labelNames,
-      Value value, Function<Sample, List<String>> labels) {
-    Gauge gauge = Gauge.builder().name(name).help(help).labelNames(labelNames).constLabels(ZONE)
-        .register(registry);
-    families.add(new Family(gauge, value, labels));
+  /** A metric under its current name and, when {@code legacyName} is not null, its legacy name. */
+  private void add(PrometheusRegistry registry, String name, String legacyName, String help, Value value) {
+    families.add(new Family(gauge(registry, name, help, LABELS), value, ContainerMetrics::labels));
+    if (legacyName != null) {
+      families.add(new Family(gauge(registry, legacyName, help + " (legacy name)", LEGACY_LABELS), value,
+          ContainerMetrics::labels));
+    }
+  }
+
+  private static Gauge gauge(PrometheusRegistry registry, String name, String help, String[] labelNames) {
+    return Gauge.builder().name(name).help(help).labelNames(labelNames).constLabels(ZONE).register(registry);
   }
 
   private static List<String> labels(Sample s) {
