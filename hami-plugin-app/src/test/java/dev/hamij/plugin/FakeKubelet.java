@@ -40,11 +40,10 @@ import java.util.function.Predicate;
  * plugin's endpoint in that directory, asks GetDevicePluginOptions, opens ListAndWatch and records
  * every device list. It calls Allocate one container per call, like kubelet.
  *
- * <p>{@link #restart} behaves like a kubelet restart: the server stops (its socket file stays, as
- * after a crash), then every file of the directory except kubelet's checkpoint is deleted (the
- * plugin's socket included) and a fresh {@code kubelet.sock} is bound. The fixture owns one event
- * loop thread and two executor threads for its whole life, restarts start none; {@link #close}
- * ends them.
+ * <p>{@link #kill} and {@link #restart} behave like a kubelet restart: the server stops, every file
+ * of the directory except kubelet's checkpoint is deleted (the plugin's socket included) and, on
+ * restart, a fresh {@code kubelet.sock} is bound. The fixture owns one event loop thread and two
+ * executor threads for its whole life, restarts start none; {@link #close} ends them.
  */
 public final class FakeKubelet implements AutoCloseable {
 
@@ -73,6 +72,7 @@ public final class FakeKubelet implements AutoCloseable {
   /** Starts a kubelet serving {@code directory/kubelet.sock}. */
   public static FakeKubelet start(Path directory) throws IOException {
     FakeKubelet kubelet = new FakeKubelet(directory);
+    kubelet.deleteAllButCheckpoint();
     kubelet.bind();
     return kubelet;
   }
@@ -82,8 +82,11 @@ public final class FakeKubelet implements AutoCloseable {
     return directory.resolve(PluginSettings.KUBELET_SOCKET_NAME);
   }
 
-  /** Stops kubelet without cleaning up, like a crash: its socket file stays behind. */
-  public void kill() throws InterruptedException {
+  /**
+   * Stops kubelet and deletes every file of the directory except {@value #CHECKPOINT}: its own
+   * socket and the plugin's, as a kubelet restart does.
+   */
+  public void kill() throws IOException, InterruptedException {
     Server stopping;
     synchronized (this) {
       dropEndpoint();
@@ -95,12 +98,10 @@ public final class FakeKubelet implements AutoCloseable {
       stopping.shutdownNow();
       stopping.awaitTermination(5, TimeUnit.SECONDS);
     }
+    deleteAllButCheckpoint();
   }
 
-  /**
-   * Kills kubelet (if running) and starts it again: deletes every file in the directory except
-   * {@value #CHECKPOINT}, then binds a fresh {@code kubelet.sock}.
-   */
+  /** Kills kubelet (if running) and starts it again on a fresh {@code kubelet.sock}. */
   public void restart() throws IOException, InterruptedException {
     kill();
     bind();
@@ -225,7 +226,7 @@ public final class FakeKubelet implements AutoCloseable {
         .finish();
   }
 
-  private void bind() throws IOException {
+  private void deleteAllButCheckpoint() throws IOException {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
       for (Path file : files) {
         if (!file.getFileName().toString().equals(CHECKPOINT) && !Files.isDirectory(file)) {
@@ -233,6 +234,9 @@ public final class FakeKubelet implements AutoCloseable {
         }
       }
     }
+  }
+
+  private void bind() throws IOException {
     synchronized (this) {
       server = UnixGrpc.serve(socket(), eventLoop, executor, new Registration());
     }

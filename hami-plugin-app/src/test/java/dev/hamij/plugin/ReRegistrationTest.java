@@ -74,6 +74,22 @@ class ReRegistrationTest {
   }
 
   @Test
+  void servesAgainWhileKubeletIsDownAndRegistersWhenItIsBack() throws Exception {
+    kubelet = FakeKubelet.start(directory);
+    startAgent(Duration.ofHours(1), true);
+    kubelet.awaitRegistrations(1, TIMEOUT);
+
+    kubelet.kill();
+    Poll.until(() -> agent.serverStarts() >= 2 && Files.exists(directory.resolve("nvidia-gpu.sock")), TIMEOUT,
+        () -> "server starts " + agent.serverStarts());
+    kubelet.restart();
+
+    kubelet.awaitRegistrations(2, TIMEOUT);
+    assertThat(agent.runningServers()).isEqualTo(1);
+    assertThat(directory.resolve(FakeKubelet.CHECKPOINT)).exists();
+  }
+
+  @Test
   void aRejectedRegistrationIsRetriedByOneLoopUntilKubeletAccepts() throws Exception {
     kubelet = FakeKubelet.start(directory);
     kubelet.rejectRegistrations(3);
