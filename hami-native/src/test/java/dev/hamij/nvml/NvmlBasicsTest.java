@@ -3,6 +3,7 @@ package dev.hamij.nvml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hamij.api.Placement;
 import org.junit.jupiter.api.Test;
 
 class NvmlBasicsTest {
@@ -48,11 +49,11 @@ class NvmlBasicsTest {
 
   @Test
   void placementsOverlapOnlyWhenIntervalsIntersect() {
-    InstancePlacement threeG = new InstancePlacement(4, 4);
-    assertThat(threeG.overlaps(new InstancePlacement(3, 1))).isFalse();
-    assertThat(threeG.overlaps(new InstancePlacement(3, 2))).isTrue();
-    assertThat(threeG.overlaps(new InstancePlacement(7, 1))).isTrue();
-    assertThat(threeG.overlaps(new InstancePlacement(0, 4))).isFalse();
-    assertThatThrownBy(() -> new InstancePlacement(0, 0)).isInstanceOf(IllegalArgumentException.class);
+    Placement threeG = new Placement(4, 4);
+    assertThat(threeG.overlaps(new Placement(3, 1))).isFalse();
+    assertThat(threeG.overlaps(new Placement(3, 2))).isTrue();
+    assertThat(threeG.overlaps(new Placement(7, 1))).isTrue();
+    assertThat(threeG.overlaps(new Placement(0, 4))).isFalse();
+    assertThatThrownBy(() -> new Placement(0, 0)).isInstanceOf(IllegalArgumentException.class);
   }
 }
