@@ -93,6 +93,26 @@ class MigDiscoveryTest {
   }
 
   @Test
+  void aProfileOfAnotherSizeIsNeverSubstituted() {
+    HamiConfig config = config("""
+        nvidia:
+          migProfileAllowlist:
+            - models: ["H20"]
+              profiles: ["1g.12gb", "2g.24gb", "1g.18gb"]
+        nodeconfig:
+          - name: node-a
+            operatingmode: mig
+        """);
+    // HAMi's substring rule applies the H20 entry to "NVIDIA H200"; its H20 sizes must not become H200 profiles
+    SimulatedNvml nvml = started(SimulatedNvml.builder()
+        .gpu(SimulatedGpu.of("NVIDIA H200").withMig(true).withUuid("GPU-h")).build());
+    NodeInventory inventory = GpuDiscovery.forNode(nvml, config, "node-a").discover();
+    assertThat(inventory.registeredDevices().get(0).migProfiles()).extracting(MigProfile::name)
+        .containsExactly("1g.18gb");
+    assertThat(inventory.warnings()).hasSize(2).allMatch(w -> w.contains("is not a MIG profile of H200-141GB"));
+  }
+
+  @Test
   void gpusWithMigStillDisabledAdvertiseFromTheTable() {
     GpuDevice fromNvml = only("A30-24GB", true, MIG_NODE);
     GpuDevice fromTable = only("A30-24GB", false, MIG_NODE);
