@@ -1,6 +1,7 @@
 package dev.hamij.nvidia;
 
 import dev.hamij.api.ContainerDevice;
+import dev.hamij.api.GoBool;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,7 +33,6 @@ import java.util.UUID;
 public final class ContainerAllocations {
   private static final String VOLUME_MOUNT_ROOT = "/var/run/nvidia-container-devices";
   private static final String VGPU_LOCK = "/tmp/vgpulock";
-  private static final List<String> GO_TRUE = List.of("1", "t", "T", "TRUE", "true", "True");
 
   private ContainerAllocations() {}
 
@@ -82,7 +82,7 @@ public final class ContainerAllocations {
     mounts.add(new Mount(vgpu + "/libvgpu.so", settings.hostLibraryPath(), true));
     mounts.add(new Mount(vgpu, containerDir, false));
     mounts.add(new Mount(VGPU_LOCK, VGPU_LOCK, false));
-    if (!GO_TRUE.contains(request.containerEnv().getOrDefault("CUDA_DISABLE_CONTROL", ""))) {
+    if (!GoBool.parse(request.containerEnv().get("CUDA_DISABLE_CONTROL")).orElse(false)) {
       mounts.add(new Mount("/etc/ld.so.preload", vgpu + "/ld.so.preload", true));
     }
     if (settings.licensePresent()) {
