@@ -541,7 +541,7 @@ public final class SimulatedNvml implements Nvml {
         throw new NvmlException(NvmlReturn.INVALID_ARGUMENT, f, gi.label(),
             "profile " + profileEnum + " engine " + engineProfile, null);
       }
-      int slices = computeSlicesOf(profileEnum);
+      int slices = SliceProfiles.slicesOf(profileEnum);
       if (slices == 0 || slices > gi.profile.computeSlices()) {
         throw new NvmlException(NvmlReturn.NOT_SUPPORTED, f, gi.label(), "profile enum " + profileEnum, null);
       }
@@ -556,7 +556,7 @@ public final class SimulatedNvml implements Nvml {
     return locked(() -> {
       NvmlFunction f = NvmlFunction.CREATE_COMPUTE_INSTANCE;
       GpuInst gi = gpuInstance(f, gpuInstance);
-      int slices = profileId >= 0 && profileId < COMPUTE_INSTANCE_PROFILE_COUNT ? computeSlicesOf(profileId) : 0;
+      int slices = SliceProfiles.slicesOf(profileId);
       if (slices == 0 || slices > gi.profile.computeSlices()) {
         throw new NvmlException(NvmlReturn.INVALID_ARGUMENT, f, gi.label(), "CI profile id " + profileId, null);
       }
@@ -883,20 +883,6 @@ public final class SimulatedNvml implements Nvml {
       cap = gpu.instances.stream().anyMatch(gi -> gi.profile.mediaExtensions()) ? 0 : Math.min(cap, 1);
     }
     return (int) Math.max(0, cap);
-  }
-
-  /** Compute slices of a {@code NVML_COMPUTE_INSTANCE_PROFILE_*} enum the simulator supports, else 0. */
-  private static int computeSlicesOf(int ciProfileEnum) {
-    return switch (ciProfileEnum) {
-      case 0 -> 1;
-      case 1 -> 2;
-      case 2 -> 3;
-      case 3 -> 4;
-      case 4 -> 7;
-      case 5 -> 8;
-      case 6 -> 6;
-      default -> 0;
-    };
   }
 
   private static Placement freeComputePlacement(GpuInst gi, int slices) {

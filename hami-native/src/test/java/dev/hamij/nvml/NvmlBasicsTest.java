@@ -56,4 +56,16 @@ class NvmlBasicsTest {
     assertThat(threeG.overlaps(new Placement(0, 4))).isFalse();
     assertThatThrownBy(() -> new Placement(0, 0)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void plainSliceProfilesShareOneNumbering() {
+    int[] slices = {1, 2, 3, 4, 7, 8, 6};
+    for (int e = 0; e < slices.length; e++) {
+      assertThat(SliceProfiles.slicesOf(e)).isEqualTo(slices[e]);
+      assertThat(SliceProfiles.enumFor(slices[e])).isEqualTo(e);
+    }
+    assertThat(SliceProfiles.slicesOf(7)).isZero();
+    assertThat(SliceProfiles.slicesOf(-1)).isZero();
+    assertThat(SliceProfiles.enumFor(5)).isEqualTo(-1);
+  }
 }

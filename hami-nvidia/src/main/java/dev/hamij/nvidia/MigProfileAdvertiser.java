@@ -8,6 +8,7 @@ import dev.hamij.nvml.DeviceHandle;
 import dev.hamij.nvml.GpuInstanceProfileInfo;
 import dev.hamij.nvml.Nvml;
 import dev.hamij.nvml.NvmlException;
+import dev.hamij.nvml.SliceProfiles;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -138,7 +139,7 @@ final class MigProfileAdvertiser {
         rethrowIfDeviceTrouble(ex);
       }
     }
-    int e = sliceEnum(slices);
+    int e = SliceProfiles.enumFor(slices);
     if (e < 0) {
       warnings.add(label + ": cannot map MIG profile " + name + " to an NVML profile");
       return null;
@@ -196,19 +197,5 @@ final class MigProfileAdvertiser {
   /** The {@code N} of {@code Ng.<memory>}. */
   private static int slicePrefix(String name) {
     return Integer.parseInt(name.substring(0, name.indexOf('g')));
-  }
-
-  /** HAMi HEAD's prefix mapping to {@code NVML_GPU_INSTANCE_PROFILE_<N>_SLICE}, or -1. */
-  private static int sliceEnum(int slices) {
-    return switch (slices) {
-      case 1 -> 0;
-      case 2 -> 1;
-      case 3 -> 2;
-      case 4 -> 3;
-      case 7 -> 4;
-      case 8 -> 5;
-      case 6 -> 6;
-      default -> -1;
-    };
   }
 }
