@@ -1,5 +1,6 @@
 package dev.hamij.plugin;
 
+import dev.hamij.nvidia.AdvertisedDevice;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -51,6 +52,9 @@ final class DeviceList {
     List<AdvertisedDevice> copy = List.copyOf(devices);
     Set<String> ids = new HashSet<>();
     for (AdvertisedDevice device : copy) {
+      if (device.id() == null || device.id().isBlank()) {
+        throw new IllegalArgumentException("advertised devices: a device has a blank id");
+      }
       if (!ids.add(device.id())) {
         throw new IllegalArgumentException("advertised devices: ID " + device.id() + " appears twice");
       }

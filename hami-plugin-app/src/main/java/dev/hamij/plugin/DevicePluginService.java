@@ -1,19 +1,23 @@
 package dev.hamij.plugin;
 
+import dev.hamij.nvidia.AdvertisedDevice;
 import dev.hamij.plugin.v1beta1.AllocateRequest;
 import dev.hamij.plugin.v1beta1.AllocateResponse;
 import dev.hamij.plugin.v1beta1.ContainerAllocateRequest;
 import dev.hamij.plugin.v1beta1.ContainerAllocateResponse;
 import dev.hamij.plugin.v1beta1.ContainerPreferredAllocationRequest;
 import dev.hamij.plugin.v1beta1.ContainerPreferredAllocationResponse;
+import dev.hamij.plugin.v1beta1.Device;
 import dev.hamij.plugin.v1beta1.DevicePluginGrpc;
 import dev.hamij.plugin.v1beta1.DevicePluginOptions;
 import dev.hamij.plugin.v1beta1.Empty;
 import dev.hamij.plugin.v1beta1.ListAndWatchResponse;
+import dev.hamij.plugin.v1beta1.NUMANode;
 import dev.hamij.plugin.v1beta1.PreStartContainerRequest;
 import dev.hamij.plugin.v1beta1.PreStartContainerResponse;
 import dev.hamij.plugin.v1beta1.PreferredAllocationRequest;
 import dev.hamij.plugin.v1beta1.PreferredAllocationResponse;
+import dev.hamij.plugin.v1beta1.TopologyInfo;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -29,6 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class DevicePluginService extends DevicePluginGrpc.DevicePluginImplBase {
 
   private static final System.Logger LOG = System.getLogger(DevicePluginService.class.getName());
+  static final String HEALTHY = "Healthy";
+  static final String UNHEALTHY = "Unhealthy";
 
   private final DeviceList devices;
   private final AllocateHandler allocator;
@@ -134,6 +140,15 @@ final class DevicePluginService extends DevicePluginGrpc.DevicePluginImplBase {
     }
   }
 
+  /** kubelet's view of an advertised device: ID, health string and, when known, NUMA topology. */
+  static Device toProto(AdvertisedDevice device) {
+    Device.Builder proto = Device.newBuilder().setID(device.id()).setHealth(device.healthy() ? HEALTHY : UNHEALTHY);
+    if (device.numaNode() >= 0) {
+      proto.setTopology(TopologyInfo.newBuilder().addNodes(NUMANode.newBuilder().setID(device.numaNode())));
+    }
+    return proto.build();
+  }
+
   private static String invalidAllocateRequest(List<ContainerAllocateRequest> containers) {
     if (containers.isEmpty()) {
       return "Allocate: container_requests is empty";
@@ -183,7 +198,7 @@ final class DevicePluginService extends DevicePluginGrpc.DevicePluginImplBase {
 
     private void send(List<AdvertisedDevice> list) {
       ListAndWatchResponse.Builder message = ListAndWatchResponse.newBuilder();
-      list.forEach(device -> message.addDevices(device.toProto()));
+      list.forEach(device -> message.addDevices(toProto(device)));
       synchronized (this) {
         if (ended) {
           return;

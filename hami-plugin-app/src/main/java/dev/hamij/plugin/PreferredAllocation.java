@@ -1,5 +1,6 @@
 package dev.hamij.plugin;
 
+import dev.hamij.nvidia.SlotIds;
 import dev.hamij.plugin.v1beta1.ContainerPreferredAllocationRequest;
 import java.util.ArrayList;
 import java.util.HashSet;

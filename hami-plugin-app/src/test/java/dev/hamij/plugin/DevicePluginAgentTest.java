@@ -1,5 +1,6 @@
 package dev.hamij.plugin;
 
+import dev.hamij.nvidia.AdvertisedDevice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,7 +112,7 @@ class DevicePluginAgentTest {
 
   @Test
   void listAndWatchCarriesTheNumaNodeWhenKnown() throws Exception {
-    devices.replace(List.of(new AdvertisedDevice(GPU_A + "-0", true, OptionalInt.of(1))));
+    devices.replace(List.of(new AdvertisedDevice(GPU_A + "-0", true, 1)));
     start(false);
 
     List<Device> list = kubelet.awaitDevices(l -> l.size() == 1, TIMEOUT);
@@ -306,7 +306,7 @@ class DevicePluginAgentTest {
   }
 
   private static List<AdvertisedDevice> slots(boolean healthyA, boolean healthyB) {
-    return List.of(AdvertisedDevice.of(GPU_A + "-0", healthyA), AdvertisedDevice.of(GPU_A + "-1", healthyA),
-        AdvertisedDevice.of(GPU_B + "-0", healthyB), AdvertisedDevice.of(GPU_B + "-1", healthyB));
+    return List.of(new AdvertisedDevice(GPU_A + "-0", healthyA, -1), new AdvertisedDevice(GPU_A + "-1", healthyA, -1),
+        new AdvertisedDevice(GPU_B + "-0", healthyB, -1), new AdvertisedDevice(GPU_B + "-1", healthyB, -1));
   }
 }

@@ -179,7 +179,7 @@ public final class FakeKubelet implements AutoCloseable {
       Endpoint current = currentEndpoint();
       options = current.options;
       free = current.lists.isEmpty() ? List.of() : current.lists.get(current.lists.size() - 1).stream()
-          .filter(d -> AdvertisedDevice.HEALTHY.equals(d.getHealth()))
+          .filter(d -> DevicePluginService.HEALTHY.equals(d.getHealth()))
           .map(Device::getID).filter(id -> !allocated.contains(id)).toList();
     }
     if (free.size() < count) {

@@ -1,5 +1,6 @@
 package dev.hamij.plugin;
 
+import dev.hamij.nvidia.AdvertisedDevice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,7 +59,7 @@ class NodeAgentTest {
     });
 
     agent = NodeAgent.start(settings(), installer(), source,
-        new DeviceList(List.of(AdvertisedDevice.of(SLOT, true))), false,
+        new DeviceList(List.of(new AdvertisedDevice(SLOT, true, -1))), false,
         library -> containers -> List.of(ContainerAllocateResponse.newBuilder()
             .addMounts(Mount.newBuilder().setContainerPath("/usr/local/vgpu/libvgpu.so")
                 .setHostPath(library.library().toString()).setReadOnly(true))

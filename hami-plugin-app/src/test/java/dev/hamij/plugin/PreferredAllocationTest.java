@@ -47,17 +47,6 @@ class PreferredAllocationTest {
         .hasMessage("allocation_size -1 is outside 0..1 (the number of available_deviceIDs)");
   }
 
-  @Test
-  void physicalDeviceIdStripsTheSlotSuffixOrTheReplicaPart() {
-    assertThat(SlotIds.physicalDeviceId(A + "-7")).isEqualTo(A);
-    assertThat(SlotIds.physicalDeviceId(A + "-17")).isEqualTo(A);
-    assertThat(SlotIds.physicalDeviceId(A)).isEqualTo(A);
-    assertThat(SlotIds.physicalDeviceId(A + "::3")).isEqualTo(A);
-    assertThat(SlotIds.physicalDeviceId(A + "-x")).isEqualTo(A + "-x");
-    assertThat(SlotIds.physicalDeviceId("MIG-0fc3a1b2-1111-2222-3333-444455556666")).isEqualTo(
-        "MIG-0fc3a1b2-1111-2222-3333-444455556666");
-  }
-
   private static List<String> choose(List<String> available, List<String> mustInclude, int size) {
     return PreferredAllocation.choose(ContainerPreferredAllocationRequest.newBuilder()
         .addAllAvailableDeviceIDs(available).addAllMustIncludeDeviceIDs(mustInclude)

@@ -1,5 +1,6 @@
 package dev.hamij.plugin;
 
+import dev.hamij.nvidia.AdvertisedDevice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hamij.plugin.v1beta1.ContainerAllocateResponse;
@@ -25,8 +26,8 @@ class ReRegistrationTest {
   private FakeKubelet kubelet;
   private DevicePluginAgent agent;
   private final DeviceList devices = new DeviceList(List.of(
-      AdvertisedDevice.of("GPU-0fc3a1b2-1111-2222-3333-444455556666-0", true),
-      AdvertisedDevice.of("GPU-0fc3a1b2-1111-2222-3333-444455556666-1", true)));
+      new AdvertisedDevice("GPU-0fc3a1b2-1111-2222-3333-444455556666-0", true, -1),
+      new AdvertisedDevice("GPU-0fc3a1b2-1111-2222-3333-444455556666-1", true, -1)));
 
   @BeforeEach
   void setUp() throws Exception {
