@@ -44,8 +44,9 @@ final class ServeCommand implements Callable<Integer> {
       description = "HAMi-core library shipped in the image (default: ${DEFAULT-VALUE})")
   Path librarySource;
 
-  @Option(names = "--library-host-dir", defaultValue = "/usr/local/vgpu",
-      description = "host directory the library is installed into (default: ${DEFAULT-VALUE})")
+  @Option(names = "--library-host-dir",
+      description = "host directory the library and ld.so.preload are installed into; containers get them"
+          + " mounted from <hook-path>/vgpu, so only tests move it (default: <hook-path>/vgpu)")
   Path libraryHostDirectory;
 
   @Option(names = "--hook-path", defaultValue = "${env:HOOK_PATH:-/usr/local}",
@@ -67,7 +68,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     PluginSettings settings = PluginSettings.of(pluginDirectory, kubeletSocketPath(), resourceName);
     PreloadLibraryInstaller installer =
-        new PreloadLibraryInstaller(libraryHostDirectory, libraryVersion, hookPath + "/vgpu/libvgpu.so");
+        new PreloadLibraryInstaller(libraryHostDirectory(), libraryVersion, hookPath + "/vgpu/libvgpu.so");
     NodeAgent agent = NodeAgent.start(settings, installer, librarySource, new DeviceList(List.of()),
         preferredAllocation, library -> containers -> {
           throw new AllocationException("Allocate on node " + nodeName + " is not available: the"
@@ -79,6 +80,11 @@ final class ServeCommand implements Callable<Integer> {
         + "; no devices advertised: device discovery is not wired into this build");
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /** {@code --library-host-dir}, defaulting to {@code <hook-path>/vgpu}. */
+  Path libraryHostDirectory() {
+    return libraryHostDirectory != null ? libraryHostDirectory : Path.of(hookPath, "vgpu");
   }
 
   /** {@code --kubelet-socket}, defaulting to {@code <plugin-dir>/kubelet.sock}; 'none' means none. */

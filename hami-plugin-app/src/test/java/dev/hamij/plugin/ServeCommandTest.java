@@ -17,7 +17,10 @@ class ServeCommandTest {
 
     assertThat(serve.pluginDirectory).isEqualTo(Path.of("/var/lib/kubelet/device-plugins"));
     assertThat(serve.resourceName).isEqualTo("nvidia.com/gpu");
-    assertThat(serve.libraryHostDirectory).isEqualTo(Path.of("/usr/local/vgpu"));
+    if (System.getenv("HOOK_PATH") == null) {
+      assertThat(serve.libraryHostDirectory()).isEqualTo(Path.of("/usr/local/vgpu"));
+    }
+    assertThat(parse("--hook-path", "/opt/hook").libraryHostDirectory()).isEqualTo(Path.of("/opt/hook/vgpu"));
     assertThat(serve.libraryVersion).isEqualTo(Main.VERSION);
     assertThat(serve.preferredAllocation).isFalse();
     if (System.getenv("KUBELET_SOCKET") == null) {
