@@ -8,10 +8,10 @@ import dev.hamij.nvml.DeviceHandle;
 import dev.hamij.nvml.GpuInstanceHandle;
 import dev.hamij.nvml.GpuInstanceInfo;
 import dev.hamij.nvml.GpuInstanceProfileInfo;
-import dev.hamij.nvml.InstancePlacement;
 import dev.hamij.nvml.Nvml;
 import dev.hamij.nvml.NvmlException;
 import dev.hamij.nvml.NvmlReturn;
+import dev.hamij.nvml.SliceProfiles;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,8 +77,7 @@ final class NvmlMig {
       throw new MigException(gpu.label() + " (" + gpu.name + ") has no MIG profile " + name + "; its profiles: "
           + known);
     }
-    List<Placement> placements = nvml.gpuInstancePossiblePlacements(dev, info.id()).stream()
-        .map(NvmlMig::placement).toList();
+    List<Placement> placements = nvml.gpuInstancePossiblePlacements(dev, info.id());
     Profile profile = new Profile(name, giEnum, info.id(), computeEnumForSlices(info.sliceCount()), placements);
     gpu.profiles.put(name, profile);
     return profile;
@@ -86,7 +85,7 @@ final class NvmlMig {
 
   /** Creates the GPU instance at exactly this placement. */
   GpuInstanceHandle createGpuInstance(DeviceHandle dev, Profile profile, Placement placement) {
-    return nvml.createGpuInstanceWithPlacement(dev, profile.profileId(), nvmlPlacement(placement));
+    return nvml.createGpuInstanceWithPlacement(dev, profile.profileId(), placement);
   }
 
   int gpuInstanceId(GpuInstanceHandle gi) {
@@ -138,7 +137,7 @@ final class NvmlMig {
               .filter(m -> m.gpuInstanceId == gInfo.id() && m.computeInstanceId == ciId).findFirst();
           cis.add(new LiveCompute(ciId, d.map(m -> m.uuid).orElse(null), d.map(m -> m.busy).orElse(false)));
         }
-        out.add(new LiveInstance(gInfo.id(), info.id(), name, placement(gInfo.placement()), List.copyOf(cis)));
+        out.add(new LiveInstance(gInfo.id(), info.id(), name, gInfo.placement(), List.copyOf(cis)));
       }
     }
     return out;
@@ -155,7 +154,7 @@ final class NvmlMig {
     GpuInstanceInfo info = null;
     for (GpuInstanceHandle candidate : nvml.gpuInstances(dev, profileId)) {
       GpuInstanceInfo candidateInfo = nvml.gpuInstanceInfo(candidate);
-      if (placement(candidateInfo.placement()).equals(placement)) {
+      if (candidateInfo.placement().equals(placement)) {
         gi = candidate;
         info = candidateInfo;
       }
@@ -275,23 +274,10 @@ final class NvmlMig {
 
   /** {@code NVML_COMPUTE_INSTANCE_PROFILE_<n>_SLICE}: the compute instance spanning a GPU instance of n slices. */
   private static int computeEnumForSlices(int slices) {
-    return switch (slices) {
-      case 1 -> 0;
-      case 2 -> 1;
-      case 3 -> 2;
-      case 4 -> 3;
-      case 7 -> 4;
-      case 8 -> 5;
-      case 6 -> 6;
-      default -> throw new MigException("no compute-instance profile spans " + slices + " compute slices");
-    };
-  }
-
-  private static Placement placement(InstancePlacement p) {
-    return new Placement(p.start(), p.size());
-  }
-
-  private static InstancePlacement nvmlPlacement(Placement p) {
-    return new InstancePlacement(p.start(), p.size());
+    int e = SliceProfiles.enumFor(slices);
+    if (e < 0) {
+      throw new MigException("no compute-instance profile spans " + slices + " compute slices");
+    }
+    return e;
   }
 }

@@ -52,8 +52,8 @@ class ConcurrencyTest {
           go.await();
           String gpu = pod.name().startsWith("p0") ? SimGpus.uuid(0) : SimGpus.uuid(1);
           // kubelet may call Allocate twice for the same container: both calls must get the same device
-          String first = mig.realise(pod, cluster.allocations(pod), 0, List.of(gpu)).visibleDevices();
-          String second = mig.realise(pod, cluster.allocations(pod), 0, List.of(gpu)).visibleDevices();
+          String first = mig.realise(pod, cluster.allocations(pod), 0, List.of(gpu)).migUuids().get(0);
+          String second = mig.realise(pod, cluster.allocations(pod), 0, List.of(gpu)).migUuids().get(0);
           assertThat(second).isEqualTo(first);
           return first;
         }));

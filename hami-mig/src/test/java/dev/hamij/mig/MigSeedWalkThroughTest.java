@@ -8,6 +8,8 @@ import dev.hamij.api.GpuDevice;
 import dev.hamij.api.HamiConfig;
 import dev.hamij.api.MigAllocation;
 import dev.hamij.api.MigAllocationsCodec;
+import dev.hamij.api.MigProfile;
+import dev.hamij.api.MigProfileTable;
 import dev.hamij.api.NodeConfig;
 import dev.hamij.api.Placement;
 import dev.hamij.core.Decision;
@@ -33,26 +35,55 @@ class MigSeedWalkThroughTest {
 
   @Test
   void twoSmallPodsThenALargeOneThenEverythingEnds() {
+    // the node publishes mode mig; without migProfiles the scheduler uses the chart's A100-40GB templates
+    walkThrough(List.of(), "20000", "1/1 CardMigTopologyInfeasible");
+  }
+
+  /**
+   * With the profiles as NVML reports them (3g.20gb has 19968 MiB, not the template's 20480), the seed's
+   * {@code gpumem: 20000} pod fits no profile; 19000 MiB takes the same 3g.20gb at {4,4}.
+   */
+  @Test
+  void theSameWithTheProfilesAsNvmlReportsThem() {
+    MigProfileTable.Model a100 = MigProfileTable.bundled().forKey("A100-40GB").orElseThrow();
+    List<MigProfile> advertised = List.of("1g.5gb", "2g.10gb", "3g.20gb", "7g.40gb").stream()
+        .map(n -> a100.advertised(a100.profile(n).orElseThrow())).toList();
+    GpuScheduler scheduler = GpuScheduler.create(SchedulerConfig.defaults());
+    scheduler.upsertNode("gpu-node", List.of(a100Device(advertised)), Map.of());
+    scheduler.schedule(pod("p1", "8000"));
+    scheduler.schedule(pod("p2", "8000"));
+    assertThat(scheduler.schedule(pod("p3", "20000")).failedNodes())
+        .containsEntry("gpu-node", "1/1 CardMigTopologyInfeasible");
+
+    // a fourth pod is refused too; with the advertised (rounded-up) core shares 29 + 29 + 43 the GPU's cores are
+    // used up first
+    walkThrough(advertised, "19000", "1/1 CardInsufficientCore");
+  }
+
+  private static GpuDevice a100Device(List<MigProfile> profiles) {
+    return new GpuDevice(SimGpus.A100_UUID, 0, 10, 40960, 100, "NVIDIA A100-SXM4-40GB", 0, GpuDevice.MODE_MIG, true,
+        profiles);
+  }
+
+  private void walkThrough(List<MigProfile> advertised, String largeMemory, String refusal) {
     SimulatedNvml nvml = SimGpus.oneA100();
     FakeCluster cluster = new FakeCluster();
     HamiConfig config = HamiConfig.defaults().withNodeConfigs(List.of(
         new NodeConfig("gpu-node", "mig", null, null, null, null, null, null, null, null, null)));
     GpuScheduler scheduler = GpuScheduler.create(SchedulerConfig.of(config));
-    // the node publishes mode mig; without migProfiles the scheduler uses the chart's A100-40GB templates
-    scheduler.upsertNode("gpu-node", List.of(new GpuDevice(SimGpus.A100_UUID, 0, 10, 40960, 100,
-        "NVIDIA A100-SXM4-40GB", 0, GpuDevice.MODE_MIG, true, List.of())), Map.of());
+    scheduler.upsertNode("gpu-node", List.of(a100Device(advertised)), Map.of());
 
     try (MigManager mig = MigManager.create(nvml, MigSettings.of(config, "gpu-node"), cluster)) {
       assertThat(mig.reconcileOnce().synced()).isTrue();
 
       PodRef p1 = admit(scheduler, cluster, mig, pod("p1", "8000"));
       PodRef p2 = admit(scheduler, cluster, mig, pod("p2", "8000"));
-      PodRef p3 = admit(scheduler, cluster, mig, pod("p3", "20000"));
-      Decision refused = scheduler.schedule(pod("p4", "20000"));
+      PodRef p3 = admit(scheduler, cluster, mig, pod("p3", largeMemory));
+      Decision refused = scheduler.schedule(pod("p4", largeMemory));
 
       assertThat(SimGpus.live(nvml, 0)).hasToString("[2g.10gb@0:2#3, 2g.10gb@2:2#4, 3g.20gb@4:4#2]");
       assertThat(refused.scheduled()).isFalse();
-      assertThat(refused.failedNodes()).containsEntry("gpu-node", "1/1 CardMigTopologyInfeasible");
+      assertThat(refused.failedNodes()).containsEntry("gpu-node", refusal);
       assertThat(refused.explain("gpu-node")).singleElement().satisfies(n -> assertThat(n.gpu())
           .isEqualTo(SimGpus.A100_UUID));
 
@@ -93,8 +124,7 @@ class MigSeedWalkThroughTest {
     List<String> gpus = d.devices().containers().get(0).stream().map(ContainerDevice::uuid).toList();
     ContainerMig result = mig.realise(pod, allocations, 0, gpus);
     assertThat(result.devices()).singleElement().satisfies(dev -> assertThat(dev.created()).isTrue());
-    assertThat(result.environment()).containsOnlyKeys("NVIDIA_VISIBLE_DEVICES");
-    assertThat(result.visibleDevices()).startsWith("MIG-").doesNotContain(",");
+    assertThat(result.migUuids()).singleElement().asString().startsWith("MIG-");
     return pod;
   }
 }

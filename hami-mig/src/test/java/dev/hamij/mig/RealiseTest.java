@@ -72,7 +72,7 @@ class RealiseTest {
     assertThat(d.gpuInstanceId()).isEqualTo(10);
     assertThat(d.computeInstanceId()).isZero();
     assertThat(SimGpus.live(nvml, 0).get(0).migUuids()).containsExactly(d.migUuid());
-    assertThat(result.environment()).containsExactly(java.util.Map.entry("NVIDIA_VISIBLE_DEVICES", d.migUuid()));
+    assertThat(result.migUuids()).containsExactly(d.migUuid());
     assertThat(cluster.allocations(pod)).isEqualTo("[{\"containerIndex\":0,\"deviceIndex\":0,\"gpuUUID\":\"" + GPU
         + "\",\"profile\":\"1g.5gb\",\"placement\":{\"start\":3,\"size\":1},\"migUUID\":\"" + d.migUuid()
         + "\",\"gpuInstanceID\":10,\"computeInstanceID\":0}]");

@@ -1,5 +1,7 @@
 package dev.hamij.mig;
 
+import dev.hamij.api.Placement;
+import dev.hamij.nvml.ComputeInstanceHandle;
 import dev.hamij.nvml.DeviceHandle;
 import dev.hamij.nvml.GpuInstanceHandle;
 import dev.hamij.nvml.GpuInstanceInfo;
@@ -9,6 +11,7 @@ import dev.hamij.nvml.NvmlException;
 import dev.hamij.nvml.NvmlReturn;
 import dev.hamij.nvml.SimulatedGpu;
 import dev.hamij.nvml.SimulatedNvml;
+import dev.hamij.nvml.SliceProfiles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -108,16 +111,9 @@ final class SimGpus {
     try {
       DeviceHandle dev = nvml.deviceByIndex(gpuIndex);
       GpuInstanceProfileInfo info = nvml.gpuInstanceProfileInfo(dev, profileEnum);
-      GpuInstanceHandle gi = nvml.createGpuInstanceWithPlacement(dev, info.id(),
-          new dev.hamij.nvml.InstancePlacement(start, size));
-      int ciEnum = switch (info.sliceCount()) {
-        case 1 -> 0;
-        case 2 -> 1;
-        case 3 -> 2;
-        case 4 -> 3;
-        default -> 4;
-      };
-      var ci = nvml.createComputeInstance(gi, nvml.computeInstanceProfileInfo(gi, ciEnum, 0).id());
+      GpuInstanceHandle gi = nvml.createGpuInstanceWithPlacement(dev, info.id(), new Placement(start, size));
+      int ciEnum = SliceProfiles.enumFor(info.sliceCount());
+      ComputeInstanceHandle ci = nvml.createComputeInstance(gi, nvml.computeInstanceProfileInfo(gi, ciEnum, 0).id());
       int giId = nvml.gpuInstanceInfo(gi).id();
       int ciId = nvml.computeInstanceInfo(ci).id();
       for (int i = 0; i < nvml.maxMigDeviceCount(dev); i++) {
