@@ -134,8 +134,9 @@ final class NvmlMig {
         for (ComputeInstanceHandle ci : computeInstances(gi)) {
           int ciId = computeInstanceId(ci);
           Optional<MigDeviceState> d = migDevices.stream()
-              .filter(m -> m.gpuInstanceId == gInfo.id() && m.computeInstanceId == ciId).findFirst();
-          cis.add(new LiveCompute(ciId, d.map(m -> m.uuid).orElse(null), d.map(m -> m.busy).orElse(false)));
+              .filter(m -> m.gpuInstanceId() == gInfo.id() && m.computeInstanceId() == ciId).findFirst();
+          cis.add(new LiveCompute(ciId, d.map(MigDeviceState::uuid).orElse(null),
+              d.map(MigDeviceState::busy).orElse(false)));
         }
         out.add(new LiveInstance(gInfo.id(), info.id(), name, gInfo.placement(), List.copyOf(cis)));
       }
@@ -213,19 +214,7 @@ final class NvmlMig {
     return out;
   }
 
-  private static final class MigDeviceState {
-    final int gpuInstanceId;
-    final int computeInstanceId;
-    final String uuid;
-    final boolean busy;
-
-    MigDeviceState(int gpuInstanceId, int computeInstanceId, String uuid, boolean busy) {
-      this.gpuInstanceId = gpuInstanceId;
-      this.computeInstanceId = computeInstanceId;
-      this.uuid = uuid;
-      this.busy = busy;
-    }
-  }
+  private record MigDeviceState(int gpuInstanceId, int computeInstanceId, String uuid, boolean busy) {}
 
   /** Every MIG device of the GPU; one whose processes cannot be read counts as busy. */
   private List<MigDeviceState> migDevices(DeviceHandle dev) {
