@@ -4,6 +4,7 @@ import dev.hamij.api.Annotations;
 import dev.hamij.api.GpuDevice;
 import dev.hamij.api.HamiFormatException;
 import dev.hamij.api.PairScoresCodec;
+import dev.hamij.api.RegisterCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -99,6 +100,18 @@ public final class GpuScheduler {
   private static Map<String, Map<String, Integer>> pairScores(String node, Map<String, String> ann) {
     String raw = ann.get(Annotations.NODE_NVIDIA_SCORE);
     return raw == null || raw.isBlank() ? Map.of() : PairScoresCodec.decode(raw, node);
+  }
+
+  /**
+   * Registers or replaces a node from its annotations alone: decodes {@code hami.io/node-nvidia-register}
+   * (JSON or legacy string) and continues as {@link #upsertNode(String, List, Map)}.
+   *
+   * @throws HamiFormatException when the register annotation is missing or malformed, or the pair
+   *     scores are; the node is then left as it was (HAMi keeps the previous registration)
+   */
+  public void upsertNode(String name, Map<String, String> nodeAnnotations) {
+    upsertNode(name, RegisterCodec.decode(nodeAnnotations.get(Annotations.NODE_NVIDIA_REGISTER), name),
+        nodeAnnotations);
   }
 
   /** GPU UUIDs of {@code hami.io/device-cordon}: comma list, trimmed, blanks dropped. */
