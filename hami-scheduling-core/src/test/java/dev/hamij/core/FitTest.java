@@ -4,7 +4,6 @@ import static dev.hamij.core.Fx.alloc;
 import static dev.hamij.core.Fx.c;
 import static dev.hamij.core.Fx.gpu;
 import static dev.hamij.core.Fx.gpuPod;
-import static dev.hamij.core.Fx.kv;
 import static dev.hamij.core.Fx.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
