@@ -1,0 +1,8 @@
+package dev.hamij.nvml;
+
+/**
+ * Identity of a compute instance ({@code nvmlComputeInstanceInfo_t}): parent GPU and GPU instance, CI id, profile
+ * id and compute-slice placement inside the GPU instance.
+ */
+public record ComputeInstanceInfo(
+    DeviceHandle device, GpuInstanceHandle gpuInstance, int id, int profileId, InstancePlacement placement) {}

@@ -1,0 +1,58 @@
+package dev.hamij.nvml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class NvmlBasicsTest {
+  @Test
+  void mapsReturnCodes() {
+    assertThat(NvmlReturn.of(0)).isEqualTo(NvmlReturn.SUCCESS);
+    assertThat(NvmlReturn.of(23)).isEqualTo(NvmlReturn.INSUFFICIENT_RESOURCES);
+    assertThat(NvmlReturn.of(30)).isEqualTo(NvmlReturn.RESET_TYPE_NOT_SUPPORTED);
+    assertThat(NvmlReturn.of(999)).isEqualTo(NvmlReturn.UNKNOWN);
+    assertThat(NvmlReturn.of(31)).isEqualTo(NvmlReturn.UNRECOGNIZED);
+    assertThat(NvmlReturn.of(-5)).isEqualTo(NvmlReturn.UNRECOGNIZED);
+    for (NvmlReturn r : NvmlReturn.values()) {
+      if (r != NvmlReturn.UNRECOGNIZED) {
+        assertThat(NvmlReturn.of(r.code())).isEqualTo(r);
+      }
+    }
+    assertThat(NvmlReturn.GPU_IS_LOST.meansDeviceUnhealthy()).isTrue();
+    assertThat(NvmlReturn.NOT_SUPPORTED.meansDeviceUnhealthy()).isFalse();
+  }
+
+  @Test
+  void exceptionNamesFunctionDeviceAndCode() {
+    NvmlException e = new NvmlException(NvmlReturn.INSUFFICIENT_RESOURCES,
+        NvmlFunction.CREATE_GPU_INSTANCE_WITH_PLACEMENT, "GPU 0 (GPU-1)", "overlap", null);
+    assertThat(e).hasMessage("nvmlDeviceCreateGpuInstanceWithPlacement on GPU 0 (GPU-1): INSUFFICIENT_RESOURCES (23):"
+        + " overlap");
+    assertThat(e.code()).isEqualTo(NvmlReturn.INSUFFICIENT_RESOURCES);
+    assertThat(e.function()).isEqualTo(NvmlFunction.CREATE_GPU_INSTANCE_WITH_PLACEMENT);
+    assertThat(e.device()).isEqualTo("GPU 0 (GPU-1)");
+    NvmlException unknown = new NvmlException(NvmlReturn.UNRECOGNIZED, 77, NvmlFunction.INIT, "system", null, null);
+    assertThat(unknown.rawCode()).isEqualTo(77);
+    assertThat(unknown).hasMessage("nvmlInit_v2 on system: UNRECOGNIZED (77)");
+    assertThatThrownBy(() -> new NvmlException(NvmlReturn.SUCCESS, NvmlFunction.INIT, "system"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void pciBusIdIsShortenedToTheSysfsName() {
+    assertThat(new PciInfo("00000000:3B:00.0", 0, 0x3b, 0, 0, 0).sysfsBusId()).isEqualTo("0000:3b:00.0");
+    assertThat(new PciInfo("0000:AF:00.0", 0, 0xaf, 0, 0, 0).sysfsBusId()).isEqualTo("0000:af:00.0");
+    assertThat(new PciInfo("00000001:3B:00.0", 1, 0x3b, 0, 0, 0).sysfsBusId()).isEqualTo("0001:3b:00.0");
+  }
+
+  @Test
+  void placementsOverlapOnlyWhenIntervalsIntersect() {
+    InstancePlacement threeG = new InstancePlacement(4, 4);
+    assertThat(threeG.overlaps(new InstancePlacement(3, 1))).isFalse();
+    assertThat(threeG.overlaps(new InstancePlacement(3, 2))).isTrue();
+    assertThat(threeG.overlaps(new InstancePlacement(7, 1))).isTrue();
+    assertThat(threeG.overlaps(new InstancePlacement(0, 4))).isFalse();
+    assertThatThrownBy(() -> new InstancePlacement(0, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+}
