@@ -4,7 +4,6 @@ import dev.hamij.core.Admission;
 import dev.hamij.core.AdmissionPolicy;
 import dev.hamij.core.PodSpec;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -104,7 +103,7 @@ final class AdmissionHandler {
     }
     Pod pod;
     try {
-      pod = Serialization.jsonMapper().treeToValue(original, Pod.class);
+      pod = ExtenderWire.KUBE.convertValue(original, Pod.class);
     } catch (JacksonException | IllegalArgumentException e) {
       errored(response, 400, "cannot decode pod: " + e.getMessage());
       return;
@@ -129,7 +128,7 @@ final class AdmissionHandler {
       case ALLOW -> apply(result, mutated);
     }
     if (result.requestsGpus()) {
-      Pod after = Serialization.jsonMapper().treeToValue(mutated, Pod.class);
+      Pod after = ExtenderWire.KUBE.convertValue(mutated, Pod.class);
       if (after.getMetadata().getNamespace() == null || after.getMetadata().getNamespace().isEmpty()) {
         after.getMetadata().setNamespace(request.path("namespace").asString(""));
       }

@@ -2,7 +2,7 @@ package dev.hamij.extender;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +21,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class ExtenderWire {
   static final ObjectMapper JSON = JsonMapper.builder().build();
+  /** fabric8's mapper for Kubernetes model objects. */
+  static final KubernetesSerialization KUBE = new KubernetesSerialization();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private ExtenderWire() {}
@@ -105,7 +107,7 @@ final class ExtenderWire {
       ObjectNode list = o.putObject("Nodes");
       list.putObject("metadata");
       ArrayNode items = list.putArray("items");
-      r.nodes().forEach(n -> items.add(Serialization.jsonMapper().valueToTree(n)));
+      r.nodes().forEach(n -> items.add(KUBE.convertValue(n, JsonNode.class)));
     }
     if (r.nodeNames() == null) {
       o.putNull("NodeNames");
@@ -180,7 +182,7 @@ final class ExtenderWire {
 
   private static <T> T convert(JsonNode node, Class<T> type, String where) throws BadRequest {
     try {
-      return Serialization.jsonMapper().treeToValue(node, type);
+      return KUBE.convertValue(node, type);
     } catch (JacksonException | IllegalArgumentException e) {
       String msg = e instanceof JacksonException je ? je.getOriginalMessage() : e.getMessage();
       throw new BadRequest("cannot decode " + where + ": " + msg);

@@ -74,9 +74,10 @@ final class KubeCluster implements Cluster {
     quotaInformer = client.resourceQuotas().inAnyNamespace()
         .inform(handler(listener::quotaChanged, listener::quotaDeleted));
     informers.add(quotaInformer);
-    podInformer = client.pods().inAnyNamespace()
-        .withIndexers(Map.of(UID_INDEX, p -> List.of(p.getMetadata().getUid())))
-        .inform(handler(listener::podChanged, listener::podDeleted));
+    podInformer = client.pods().inAnyNamespace().runnableInformer(0);
+    podInformer.addIndexers(Map.of(UID_INDEX, p -> List.of(p.getMetadata().getUid())));
+    podInformer.addEventHandler(handler(listener::podChanged, listener::podDeleted));
+    podInformer.run();
     informers.add(podInformer);
     // inform() returns after the initial list; hand the listed objects over now so the caller sees a
     // complete view on return (the informers' own add notifications repeat them, which is harmless)

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +88,7 @@ record Snapshot(List<Node> nodes, List<Pod> pods, List<ResourceQuota> quotas) {
     }
     Object parsed;
     try {
-      parsed = Serialization.unmarshal(text);
+      parsed = ExtenderWire.KUBE.unmarshal(text);
     } catch (RuntimeException e) {
       throw new InvalidInput(file + ": not a Kubernetes object, List or multi-document YAML: " + rootMessage(e), e);
     }
