@@ -66,13 +66,8 @@ final class GoJson {
     Map<String, JsonNode> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : node.properties()) {
       String canonical = canonicalKey(e.getKey(), known);
-      if (canonical == null) {
-        continue;
-      }
-      if (e.getValue().isNull()) {
-        out.remove(canonical);
-      } else {
-        out.put(canonical, e.getValue());
+      if (canonical != null && !e.getValue().isNull()) {
+        out.put(canonical, e.getValue()); // a null leaves the field as it was, like Go
       }
     }
     return out;

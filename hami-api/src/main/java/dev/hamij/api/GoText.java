@@ -42,6 +42,11 @@ final class GoText {
     return result < min || result > max ? null : result;
   }
 
+  /** {@code s} cut to at most 80 characters, for error messages. */
+  static String abbreviate(String s) {
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+  }
+
   /** Parses a Go {@code int32}; {@code null} when not one. */
   static Integer parseInt32(String s) {
     Long v = parseInteger(s, Integer.MIN_VALUE, Integer.MAX_VALUE);

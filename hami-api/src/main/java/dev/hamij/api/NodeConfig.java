@@ -75,11 +75,6 @@ public record NodeConfig(String name, String operatingMode, Integer deviceSplitC
     return new NodeConfig(name, null, null, null, null, null, null, null, null, FilterDevices.NONE, null);
   }
 
-  /** An entry that only sets the operating mode. */
-  public static NodeConfig withMode(String name, String operatingMode) {
-    return new NodeConfig(name, operatingMode, null, null, null, null, null, null, null, FilterDevices.NONE, null);
-  }
-
   /**
    * This entry with {@code later} applied on top: each value of {@code later} that is set and
    * non-zero, non-false and non-empty replaces this one's (later entries for a node win).

@@ -54,12 +54,12 @@ public final class NodeLockCodec {
     String[] parts = value.split(",", -1);
     if (parts.length != 1 && parts.length != 3) {
       throw new HamiFormatException(KEY, nodeName, "malformed lock annotation: expected 3 parts, got "
-          + parts.length + " from " + RegisterCodec.abbreviate(value));
+          + parts.length + " from " + GoText.abbreviate(value));
     }
     Instant time = parseRfc3339(parts[0]);
     if (time == null) {
       throw new HamiFormatException(KEY, nodeName, "malformed lock annotation: invalid time \""
-          + RegisterCodec.abbreviate(parts[0]) + "\" (expected RFC 3339 such as 2026-08-21T06:20:39Z)");
+          + GoText.abbreviate(parts[0]) + "\" (expected RFC 3339 such as 2026-08-21T06:20:39Z)");
     }
     return parts.length == 1 ? new NodeLock(time, "", "") : new NodeLock(time, parts[1], parts[2]);
   }

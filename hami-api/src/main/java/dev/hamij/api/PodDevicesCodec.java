@@ -89,7 +89,7 @@ public final class PodDevicesCodec {
         continue;
       }
       String[] f = piece.split(",", -1);
-      String where = "container " + container + " device \"" + RegisterCodec.abbreviate(piece) + "\"";
+      String where = "container " + container + " device \"" + GoText.abbreviate(piece) + "\"";
       if (f.length < 4) {
         throw new HamiFormatException(key, podRef, FORMAT_ERROR + " (" + where + " has " + f.length
             + " fields, expected uuid,type,usedmem,usedcores)");
@@ -111,7 +111,7 @@ public final class PodDevicesCodec {
     Integer v = GoText.parseInt32(text);
     if (v == null || v < 0) {
       throw new HamiFormatException(key, podRef, where + ": " + field + " must be a non-negative 32-bit integer, got \""
-          + RegisterCodec.abbreviate(text) + "\"");
+          + GoText.abbreviate(text) + "\"");
     }
     return v;
   }

@@ -222,7 +222,7 @@ public final class RegisterCodec {
   private static List<GpuDevice> decodeLegacy(String value, String nodeName) {
     if (value.indexOf(':') < 0) {
       throw new HamiFormatException(KEY, nodeName, "node annotation missing device separator ':' in \""
-          + abbreviate(value) + "\"");
+          + GoText.abbreviate(value) + "\"");
     }
     List<GpuDevice> devices = new ArrayList<>();
     for (String segment : value.split(":", -1)) {
@@ -236,18 +236,18 @@ public final class RegisterCodec {
 
   private static GpuDevice decodeLegacySegment(String segment, String nodeName) {
     if (segment.indexOf(',') < 0) {
-      throw new HamiFormatException(KEY, nodeName, "malformed node annotation segment: \"" + abbreviate(segment)
+      throw new HamiFormatException(KEY, nodeName, "malformed node annotation segment: \"" + GoText.abbreviate(segment)
           + "\" (expected id,count,devmem,devcore,type,numa,health[,index,mode])");
     }
     String[] f = segment.split(",", -1);
     if (f.length != 7 && f.length != 9) {
       throw new HamiFormatException(KEY, nodeName, "unexpected field count " + f.length
-          + " in node annotation segment \"" + abbreviate(segment) + "\" (expected 7 or 9)");
+          + " in node annotation segment \"" + GoText.abbreviate(segment) + "\" (expected 7 or 9)");
     }
     String id = f[0];
     if (id.isEmpty()) {
       throw new HamiFormatException(KEY, nodeName, "empty device id in node annotation segment \""
-          + abbreviate(segment) + "\"");
+          + GoText.abbreviate(segment) + "\"");
     }
     int count = legacyInt(f[1], "count", id, nodeName);
     int devmem = legacyInt(f[2], "memory", id, nodeName);
@@ -255,7 +255,7 @@ public final class RegisterCodec {
     String type = f[4];
     int numa = legacyInt(f[5], "numa", id, nodeName);
     boolean health = GoBool.parse(f[6]).orElseThrow(() -> new HamiFormatException(KEY, nodeName,
-        "device " + id + ": invalid health field: \"" + abbreviate(f[6]) + "\" (expected true or false)"));
+        "device " + id + ": invalid health field: \"" + GoText.abbreviate(f[6]) + "\" (expected true or false)"));
     int index = 0;
     String mode = GpuDevice.MODE_HAMI_CORE;
     if (f.length == 9) {
@@ -272,12 +272,8 @@ public final class RegisterCodec {
     Integer v = GoText.parseInt32(text);
     if (v == null) {
       throw new HamiFormatException(KEY, nodeName, "device " + id + ": invalid " + field + " field: \""
-          + abbreviate(text) + "\" (expected a 32-bit integer)");
+          + GoText.abbreviate(text) + "\" (expected a 32-bit integer)");
     }
     return v;
-  }
-
-  static String abbreviate(String s) {
-    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
   }
 }

@@ -85,6 +85,6 @@ public record ScoringWeights(int slot, int core, int memory) {
 
   private static HamiFormatException error(String podRef, String value, String detail) {
     return new HamiFormatException(Annotations.DEVICE_SCORING_WEIGHTS, podRef,
-        detail + " (got \"" + RegisterCodec.abbreviate(value) + "\")");
+        detail + " (got \"" + GoText.abbreviate(value) + "\")");
   }
 }

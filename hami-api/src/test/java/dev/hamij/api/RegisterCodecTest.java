@@ -44,7 +44,7 @@ class RegisterCodecTest {
   @Test
   void jsonDecodeIgnoresUnknownKeysAndMatchesKeysLikeGo() {
     String v28 = "[{\"ID\":\"GPU-9\",\"count\":4,\"devmem\":100,\"devcore\":100,\"type\":\"T\",\"mode\":\"hami-core\","
-        + "\"health\":true,\"devicepairscore\":{},\"instanceCount\":3,\"numa\":null}]";
+        + "\"health\":true,\"devicepairscore\":{},\"instanceCount\":3,\"numa\":null,\"id\":null}]";
     assertThat(RegisterCodec.decode("  " + v28, "n"))
         .containsExactly(GpuDevice.hamiCore("GPU-9", 0, 4, 100, 100, "T", 0));
   }
