@@ -99,7 +99,8 @@ final class ExtenderRuntime implements AutoCloseable {
     long every = o.healthInterval().toMillis();
     ticker.scheduleWithFixedDelay(ledger::recheckNodes, every, every, TimeUnit.MILLISECONDS);
 
-    http = HttpSurface.start(o.httpBind(), tls, extender, metrics, o.httpThreads());
+    ExtenderApi api = cluster instanceof MemoryCluster memory ? new Adopting(memory, extender) : extender;
+    http = HttpSurface.start(o.httpBind(), tls, api, metrics, o.httpThreads());
     metricsServer = HttpServer.create(o.metricsBind(), 64);
     metricsServer.createContext("/metrics", ex -> {
       byte[] body = metrics.scrape();
@@ -112,6 +113,47 @@ final class ExtenderRuntime implements AutoCloseable {
     metricsServer.start();
     LOG.info("extender listening on " + (tls == null ? "http" : "https") + "://" + o.httpBind().getHostString() + ":"
         + http.port() + ", metrics on :" + metricsServer.getAddress().getPort() + ", filter mode " + o.filterMode());
+  }
+
+  /**
+   * In-memory mode: pods kube-scheduler (or a load generator) asks about are added to the embedded
+   * cluster first, since nobody else creates them there.
+   */
+  private record Adopting(MemoryCluster memory, ExtenderApi api) implements ExtenderApi {
+    private ExtenderWire.Args adopt(ExtenderWire.Args args) {
+      if (args.pod().getMetadata() == null || args.pod().getMetadata().getName() == null) {
+        return args;
+      }
+      if (args.pod().getMetadata().getNamespace() == null) {
+        args.pod().getMetadata().setNamespace("default");
+      }
+      return new ExtenderWire.Args(memory.adopt(args.pod()), args.nodes(), args.nodeNames());
+    }
+
+    @Override
+    public ExtenderWire.FilterResult filter(ExtenderWire.Args args) {
+      return api.filter(adopt(args));
+    }
+
+    @Override
+    public List<ExtenderWire.HostPriority> prioritize(ExtenderWire.Args args) {
+      return api.prioritize(args);
+    }
+
+    @Override
+    public String bind(ExtenderWire.BindArgs args) {
+      return api.bind(args);
+    }
+
+    @Override
+    public AdmissionHandler.Reply admit(byte[] body) {
+      return api.admit(body);
+    }
+
+    @Override
+    public String notReadyReason() {
+      return api.notReadyReason();
+    }
   }
 
   /** Starts the extender over {@code cluster}; {@code client} is needed for leader election only. */

@@ -113,6 +113,17 @@ final class MemoryCluster implements Cluster {
     }
   }
 
+  /**
+   * The stored pod of that namespace and name; a pod not yet stored is added first (with a fresh UID
+   * if it has none), as if a user had created it before kube-scheduler asked about it.
+   */
+  Pod adopt(Pod pod) {
+    synchronized (writeLock) {
+      Pod existing = pods.get(key(pod.getMetadata()));
+      return existing != null ? existing : applyPod(pod);
+    }
+  }
+
   /** Deletes a pod; true when it existed. */
   boolean deletePod(String namespace, String name) {
     synchronized (writeLock) {
