@@ -32,7 +32,13 @@ final class ExtenderRuntime implements AutoCloseable {
       Path deviceConfigFile, Settings.Policies policies, Extender.FilterMode filterMode, Duration nodeLockTimeout,
       Duration podGroupLockWait, boolean leaderElect, String leaseNamespace, String leaseName, String identity,
       boolean legacyMetrics, int httpThreads, Set<String> trustedUsers, Duration readyWait,
-      Duration healthInterval, Duration reloadInterval) {}
+      Duration healthInterval, Duration reloadInterval, LeaseTiming lease) {}
+
+  /** Lease duration, renew deadline and retry period of leader election. */
+  record LeaseTiming(Duration duration, Duration renewDeadline, Duration retryPeriod) {
+    /** kube-scheduler's defaults. */
+    static final LeaseTiming DEFAULT = new LeaseTiming(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+  }
 
   private final Cluster cluster;
   private final ClusterLedger ledger;
@@ -77,8 +83,8 @@ final class ExtenderRuntime implements AutoCloseable {
       if (client == null) {
         throw new IllegalArgumentException("--leader-elect needs a Kubernetes API server");
       }
-      lead[0] = Leadership.elect(client, o.leaseNamespace(), o.leaseName(), o.identity(), Duration.ofSeconds(15),
-          Duration.ofSeconds(10), Duration.ofSeconds(2),
+      lead[0] = Leadership.elect(client, o.leaseNamespace(), o.leaseName(), o.identity(), o.lease().duration(),
+          o.lease().renewDeadline(), o.lease().retryPeriod(),
           () -> extender.rebuild(settings),
           () -> {
             ledger.deactivate();

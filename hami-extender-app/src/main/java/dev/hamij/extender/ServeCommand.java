@@ -124,7 +124,7 @@ final class ServeCommand implements Callable<Integer> {
         GoDuration.parse("--node-lock-retry-timeout", nodeLockRetryTimeout),
         leaderElect, leaseNamespace.isEmpty() ? podNamespace : leaseNamespace, leaseName, identity(),
         legacyMetrics, httpThreads, trusted, java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(15),
-        java.time.Duration.ofSeconds(2));
+        java.time.Duration.ofSeconds(2), ExtenderRuntime.LeaseTiming.DEFAULT);
     if ((certFile == null) != (keyFile == null)) {
       throw new IllegalArgumentException("--cert_file and --key_file must be given together");
     }

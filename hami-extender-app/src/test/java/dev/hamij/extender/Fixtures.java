@@ -76,11 +76,18 @@ final class Fixtures {
   }
 
   static ExtenderRuntime.Options options(Extender.FilterMode mode) {
+    return options(mode, false, "test", Duration.ofSeconds(5));
+  }
+
+  /** Options on ephemeral ports; with {@code leaderElect} a fast Lease (2 s) named hami-extender in default. */
+  static ExtenderRuntime.Options options(Extender.FilterMode mode, boolean leaderElect, String identity,
+      Duration readyWait) {
     return new ExtenderRuntime.Options(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         null, null, null, new Settings.Policies("binpack", "spread", "hami-scheduler", true), mode,
-        Duration.ofMinutes(5), Duration.ofSeconds(2), false, "default", "hami-extender", "test", false, 8,
-        Set.of("system:serviceaccount:hami-system:hami-scheduler"), Duration.ofSeconds(5), Duration.ofSeconds(15),
-        Duration.ofMillis(100));
+        Duration.ofMinutes(5), Duration.ofSeconds(2), leaderElect, "default", "hami-extender", identity, false, 8,
+        Set.of("system:serviceaccount:hami-system:hami-scheduler"), readyWait, Duration.ofSeconds(15),
+        Duration.ofMillis(100), new ExtenderRuntime.LeaseTiming(Duration.ofSeconds(2), Duration.ofMillis(1500),
+            Duration.ofMillis(250)));
   }
 
   static HttpResponse<String> post(int port, String path, String body) throws IOException, InterruptedException {
@@ -106,6 +113,15 @@ final class Fixtures {
   static String bindArgs(Pod pod, String node) {
     return "{\"PodName\":\"" + pod.getMetadata().getName() + "\",\"PodNamespace\":\"" + pod.getMetadata().getNamespace()
         + "\",\"PodUID\":\"" + pod.getMetadata().getUid() + "\",\"Node\":\"" + node + "\"}";
+  }
+
+  static boolean eventuallyQuiet(BooleanSupplier condition) {
+    try {
+      return eventually(Duration.ofSeconds(5), condition);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Polls {@code condition} every 10 ms until it holds or {@code timeout} passes; returns whether it held. */
