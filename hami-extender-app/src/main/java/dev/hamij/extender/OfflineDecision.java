@@ -51,7 +51,7 @@ final class OfflineDecision {
         List<GpuDevice> devices = RegisterCodec.decode(register, name);
         scheduler.upsertNode(name, devices, ann);
       } catch (HamiFormatException | IllegalArgumentException e) {
-        throw new Snapshot.InvalidInput(snapshotFile + ": Node " + name + ": metadata.annotations: " + e.getMessage(), e);
+        throw new Snapshot.InvalidInput(snapshotFile + ": Node " + name + ": " + field("metadata.annotations", e), e);
       }
     }
     for (ResourceQuota q : snapshot.quotas()) {
@@ -60,7 +60,7 @@ final class OfflineDecision {
             PodViews.quantities(q.getSpec() == null ? null : q.getSpec().getHard()));
       } catch (HamiFormatException e) {
         throw new Snapshot.InvalidInput(snapshotFile + ": ResourceQuota " + q.getMetadata().getNamespace() + "/"
-            + q.getMetadata().getName() + ": spec.hard: " + e.getMessage(), e);
+            + q.getMetadata().getName() + ": " + field("spec.hard", e), e);
       }
     }
     String ref = PodViews.ref(pod);
@@ -74,8 +74,7 @@ final class OfflineDecision {
           scheduler.upsertPod(a);
         }
       } catch (HamiFormatException | IllegalArgumentException e) {
-        throw new Snapshot.InvalidInput(snapshotFile + ": Pod " + PodViews.ref(p) + ": metadata.annotations: "
-            + e.getMessage(), e);
+        throw new Snapshot.InvalidInput(snapshotFile + ": Pod " + PodViews.ref(p) + ": " + field("metadata.annotations", e), e);
       }
     }
     PodSpec spec = PodViews.spec(pod);
@@ -104,6 +103,17 @@ final class OfflineDecision {
     ObjectNode ann = out.putObject("annotations");
     d.annotations(now).forEach(ann::put);
     return out;
+  }
+
+  /** {@code metadata.annotations[<key>]: <detail>} for a codec error, without the object it already names. */
+  static String field(String parent, RuntimeException e) {
+    if (e instanceof HamiFormatException h) {
+      String bare = h.withObject("").getMessage();
+      String detail = bare.startsWith(h.subject() + ": ") ? bare.substring(h.subject().length() + 2) : bare;
+      String subject = h.subject().startsWith(parent) ? h.subject() : parent + "[" + h.subject() + "]";
+      return subject + ": " + detail;
+    }
+    return parent + ": " + e.getMessage();
   }
 
   /** The same result as a table for people. */

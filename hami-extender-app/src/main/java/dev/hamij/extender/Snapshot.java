@@ -83,6 +83,8 @@ record Snapshot(List<Node> nodes, List<Pod> pods, List<ResourceQuota> quotas) {
     String text;
     try {
       text = Files.readString(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new InvalidInput(file + ": cannot read: no such file", e);
     } catch (IOException e) {
       throw new InvalidInput(file + ": cannot read: " + e.getMessage(), e);
     }
@@ -122,7 +124,7 @@ record Snapshot(List<Node> nodes, List<Pod> pods, List<ResourceQuota> quotas) {
       t = t.getCause();
     }
     String m = t.getMessage() == null ? t.toString() : t.getMessage();
-    int nl = m.indexOf('\n');
-    return nl > 0 ? m.substring(0, nl) : m;
+    m = m.replaceAll("\\s+", " ").trim();
+    return m.length() > 300 ? m.substring(0, 300) + "..." : m;
   }
 }
