@@ -83,6 +83,9 @@ final class ClusterLedger implements Cluster.Listener {
   void rebuild(Settings newSettings) {
     synchronized (feedLock) {
       GpuScheduler fresh = GpuScheduler.create(newSettings.scheduler());
+      if (!newSettings.scheduler().resourceNames().count().equals(settings.scheduler().resourceNames().count())) {
+        health.reset();
+      }
       this.settings = newSettings;
       this.scheduler = fresh;
       this.active = true;

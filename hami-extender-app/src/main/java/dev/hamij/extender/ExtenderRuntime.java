@@ -48,7 +48,9 @@ final class ExtenderRuntime implements AutoCloseable {
   private final Leadership leadership;
   private final FileWatcher watcher;
   private final ScheduledExecutorService ticker;
+  private final ReloadingTls tls;
   private volatile Settings settings;
+  private final java.util.concurrent.atomic.AtomicInteger rejectedConfigs = new java.util.concurrent.atomic.AtomicInteger();
 
   private ExtenderRuntime(Options o, Cluster cluster, KubernetesClient client) throws IOException {
     this.cluster = cluster;
@@ -74,6 +76,7 @@ final class ExtenderRuntime implements AutoCloseable {
       ReloadingTls t = tls;
       watcher.watch(t.files(), t::reload);
     }
+    this.tls = tls;
     if (o.deviceConfigFile() != null) {
       watcher.watch(List.of(o.deviceConfigFile()), () -> reloadConfig(o));
     }
@@ -178,6 +181,7 @@ final class ExtenderRuntime implements AutoCloseable {
     try {
       next = loadSettings(o);
     } catch (HamiFormatException | IllegalArgumentException e) {
+      rejectedConfigs.incrementAndGet();
       LOG.severe("configuration " + o.deviceConfigFile() + " not applied, keeping the previous one: " + e.getMessage());
       return;
     }
@@ -191,6 +195,11 @@ final class ExtenderRuntime implements AutoCloseable {
 
   Settings settings() {
     return settings;
+  }
+
+  /** How many changed configuration files were refused so far. */
+  int rejectedConfigs() {
+    return rejectedConfigs.get();
   }
 
   Extender extender() {
@@ -207,6 +216,11 @@ final class ExtenderRuntime implements AutoCloseable {
 
   Leadership leadership() {
     return leadership;
+  }
+
+  /** The TLS material in use, or null for plain HTTP. */
+  ReloadingTls tls() {
+    return tls;
   }
 
   int httpPort() {

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+import tools.jackson.dataformat.yaml.YAMLWriteFeature;
 
 /**
  * Deploy YAML for the extender: namespace, service account and least-privilege RBAC, the
@@ -20,6 +22,11 @@ final class Manifests {
    */
   record Params(int kubeMinor, String namespace, String schedulerName, String image, String schedulerImage,
       Extender.FilterMode filterMode, int replicas, String updateFailurePolicy) {}
+
+  private static final YAMLMapper YAML = YAMLMapper.builder()
+      .enable(YAMLWriteFeature.MINIMIZE_QUOTES, YAMLWriteFeature.LITERAL_BLOCK_STYLE)
+      .disable(YAMLWriteFeature.WRITE_DOC_START_MARKER, YAMLWriteFeature.SPLIT_LINES)
+      .build();
 
   private Manifests() {}
 
@@ -57,7 +64,7 @@ final class Manifests {
 
     docs.add(map("apiVersion", "v1", "kind", "ConfigMap",
         "metadata", map("name", "hami-scheduler-config", "namespace", ns),
-        "data", map("config.yaml", ExtenderWire.KUBE.asYaml(schedulerConfiguration(p)).replaceFirst("^---\n", ""))));
+        "data", map("config.yaml", YAML.writeValueAsString(schedulerConfiguration(p)))));
     docs.add(map("apiVersion", "v1", "kind", "ConfigMap",
         "metadata", map("name", "hami-scheduler-device", "namespace", ns),
         "data", map("device-config.yaml", DEVICE_CONFIG)));
@@ -83,8 +90,7 @@ final class Manifests {
     out.append("# HAMi-J scheduler extender for Kubernetes 1.").append(p.kubeMinor())
         .append(" (rendered by: hami-extender manifests)\n");
     for (Map<String, Object> d : docs) {
-      String yaml = ExtenderWire.KUBE.asYaml(d);
-      out.append(yaml.startsWith("---") ? yaml : "---\n" + yaml);
+      out.append("---\n").append(YAML.writeValueAsString(d));
     }
     return out.toString();
   }
@@ -166,6 +172,8 @@ final class Manifests {
         "metadata", map("name", "hami-scheduler", "namespace", ns, "labels", labels),
         "spec", map(
             "replicas", p.replicas(),
+            // only the leader is ready, so a rolling update would wait forever for a new follower
+            "strategy", map("type", "Recreate"),
             "selector", map("matchLabels", labels),
             "template", map(
                 "metadata", map("labels", labels),

@@ -80,6 +80,12 @@ final class NodeHealth {
     return new Verdict(healthy, write);
   }
 
+  /** Forgets every node (the GPU resource name changed, so remembered counts mean nothing). */
+  void reset() {
+    reported.clear();
+    dead.clear();
+  }
+
   /** Forgets a deleted node. */
   void forget(String node) {
     reported.remove(node);

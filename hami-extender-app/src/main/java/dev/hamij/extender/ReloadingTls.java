@@ -29,6 +29,7 @@ final class ReloadingTls {
   private final Path certFile;
   private final Path keyFile;
   private final AtomicInteger generation = new AtomicInteger();
+  private final AtomicInteger rejected = new AtomicInteger();
   private final ConcurrentHashMap<String, PemKeys.Material> byAlias = new ConcurrentHashMap<>();
   private volatile String currentAlias;
   private final SSLContext context;
@@ -61,9 +62,15 @@ final class ReloadingTls {
       LOG.info("TLS certificate reloaded from " + certFile);
       return true;
     } catch (IOException | GeneralSecurityException e) {
+      rejected.incrementAndGet();
       LOG.warning("TLS certificate not reloaded, keeping the previous one: " + e.getMessage());
       return false;
     }
+  }
+
+  /** How many changed file pairs were refused so far. */
+  int rejectedReloads() {
+    return rejected.get();
   }
 
   /** The leaf certificate now served. */
