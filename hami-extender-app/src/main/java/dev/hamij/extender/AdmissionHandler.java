@@ -108,6 +108,10 @@ final class AdmissionHandler {
       errored(response, 400, "cannot decode pod: " + e.getMessage());
       return;
     }
+    if (pod.getMetadata() == null) {
+      errored(response, 400, "cannot decode pod: metadata is missing");
+      return;
+    }
     if (pod.getSpec() == null) {
       errored(response, 400, "cannot decode pod: spec is missing");
       return;
