@@ -135,9 +135,21 @@ final class KubeGens {
   static Gen<ObjectNode> node() {
     return (r, s) -> {
       ObjectNode node = F.objectNode().put("apiVersion", "v1").put("kind", "Node");
-      node.putObject("metadata").put("name", r.nextBoolean() ? pick(r, GPU_NODES) : "sim-" + r.nextInt(9))
+      ObjectNode a = node.putObject("metadata").put("name", r.nextBoolean() ? pick(r, GPU_NODES) : "sim-" + r.nextInt(9))
           .putObject("annotations").put(Annotations.NODE_NVIDIA_REGISTER, r.nextInt(4) == 0
               ? AnnotationGens.hostile(AnnotationGens.register()).generate(r, s) : AnnotationGens.register().generate(r, s));
+      if (r.nextInt(4) == 0) {
+        a.put(Annotations.NODE_NVIDIA_SCORE, AnnotationGens.hostile(AnnotationGens.pairScores()).generate(r, s));
+      }
+      if (r.nextInt(4) == 0) {
+        a.put(Annotations.DEVICE_CORDON, AnnotationGens.noise().generate(r, s));
+      }
+      if (r.nextInt(4) == 0) {
+        a.put(Annotations.NODE_HANDSHAKE, AnnotationGens.hostile(AnnotationGens.handshake()).generate(r, s));
+      }
+      if (r.nextInt(6) == 0) {
+        a.put(Annotations.NODE_LOCK, AnnotationGens.hostile(AnnotationGens.nodeLock()).generate(r, s));
+      }
       node.putObject("status").putObject("allocatable").put("nvidia.com/gpu", Integer.toString(1 + r.nextInt(80)));
       return node;
     };

@@ -92,7 +92,43 @@ class WireFuzzTest {
   @Test
   void admissionReview() {
     Fuzz.of("extender webhook AdmissionReview", Mutations.utf8(KubeGens.admissionReview())).inputs(1500)
-        .run(ExtenderWire.BadRequest.class, body -> checkReply(allNodes.extender().admit(body)), Fuzz.nonBlankMessage());
+        .runWithoutErrors(body -> checkReply(allNodes.extender().admit(body)));
+  }
+
+  /**
+   * Informer events carrying hostile annotations and quantities (objects as the API server would
+   * deliver them) never throw out of the ledger: a bad node keeps its previous registration, a bad pod
+   * or quota is skipped with a warning. Pods are deleted again so the ledger stays small.
+   */
+  @Test
+  void ledgerEvents() {
+    ClusterLedger ledger = new ClusterLedger(new MemoryCluster(new Snapshot(List.of(), List.of(), List.of())),
+        new NodeHealth(java.time.Clock.systemUTC(), java.time.ZoneOffset.UTC), allNodes.ledger().settings());
+    ledger.rebuild(allNodes.ledger().settings());
+    Gen<Object> objects = (r, s) -> switch (r.nextInt(3)) {
+      case 0 -> ExtenderWire.KUBE.convertValue(KubeGens.node().generate(r, s), io.fabric8.kubernetes.api.model.Node.class);
+      case 1 -> ExtenderWire.KUBE.convertValue(KubeGens.quota().generate(r, s), ResourceQuota.class);
+      default -> {
+        tools.jackson.databind.node.ObjectNode pod = KubeGens.pod().generate(r, s);
+        ((tools.jackson.databind.node.ObjectNode) pod.get("metadata")).withObject("annotations")
+            .put(dev.hamij.api.Annotations.VGPU_NODE, KubeGens.pick(r, KubeGens.GPU_NODES));
+        yield ExtenderWire.KUBE.convertValue(pod, Pod.class);
+      }
+    };
+    Fuzz.of("extender ledger informer events", objects).inputs(1500).runWithoutErrors(o -> {
+      if (o instanceof io.fabric8.kubernetes.api.model.Node n) {
+        ledger.nodeChanged(n);
+      } else if (o instanceof ResourceQuota q) {
+        ledger.quotaChanged(q);
+      } else {
+        Pod p = (Pod) o;
+        ledger.podChanged(p);
+        ledger.podDeleted(p);
+      }
+      ledger.recheckNodes();
+      dev.hamij.core.testing.LedgerInvariants.check(ledger.scheduler().usage());
+    });
+    ledger.close();
   }
 
   /** A reply is an AdmissionReview (allowed, or refused with a status message) or an HTTP 400 with a message. */

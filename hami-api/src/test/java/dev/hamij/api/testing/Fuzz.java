@@ -125,6 +125,16 @@ public final class Fuzz<I> {
     return e -> assertThat(e.getMessage()).as("message of %s", e.getClass().getName()).isNotBlank();
   }
 
+  /** Runs the inputs through code documented never to throw: every exception is a failure. */
+  public Report runWithoutErrors(Target<I> target) {
+    return run(NeverThrown.class, target, e -> { });
+  }
+
+  /** Stands for "no documented error" in {@link #runWithoutErrors}. */
+  private static final class NeverThrown extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
+
   /**
    * Runs the inputs. Each must return normally or throw {@code documented} passing {@code check}.
    *
