@@ -42,6 +42,7 @@ public final class GpuScheduler {
   private final Map<String, Set<String>> podsByNode = new HashMap<>();
   private final Map<String, MigShape> shapeCache = new HashMap<>();
   private final QuotaBook quotas;
+  private final FragmentationPolicy fragmentation = new FragmentationPolicy();
 
   private GpuScheduler(SchedulerConfig config) {
     this.config = config;
@@ -264,6 +265,9 @@ public final class GpuScheduler {
         unbook(own);
         own = null;
       }
+      if (reserve) {
+        fragmentation.observe(req);
+      }
       String[] names = candidates == null
           ? new TreeMap<>(nodes).keySet().toArray(new String[0])
           : candidates.toArray(new String[0]);
@@ -311,6 +315,10 @@ public final class GpuScheduler {
       }
     }
     boolean spread = req.nodeSpread;
+    if (FragmentationPolicy.applies(req, config)) {
+      return fragmentation.choose(names, states, idx, k, req, quota, strict, known,
+          (a, b) -> better(states, names, spread, a, b) ? -1 : better(states, names, spread, b, a) ? 1 : 0);
+    }
     int failures = 0;
     while (k > 0) {
       if (failures == 8) {

@@ -1,0 +1,146 @@
+package dev.hamij.core.sim;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one simulation run measured. Everything except {@link #latency()} is a deterministic function
+ * of the cluster, the workload, the policy and the options; {@link #withoutLatency()} gives the part
+ * two runs with the same inputs agree on. Percentages are of the cluster's GPU capacity (one GPU = 100%
+ * / number of GPUs) unless stated otherwise. Immutable.
+ *
+ * @param policy the policy spec
+ * @param seed the run's seed
+ * @param tieRule how ties between equally good nodes were broken
+ * @param totals counts and end-of-run values
+ * @param samples the run over time, at most {@link Simulation.Options#maxSamples()} evenly spaced steps
+ *     plus the last one
+ * @param allocationByArrived allocated GPU share (%) per arrived-workload bucket (index = arrived % of
+ *     capacity, rounded); an empty bucket takes the mean of its neighbours, else {@code null}
+ * @param fragmentationByArrived the paper's fragmentation F(M) (% of capacity) per bucket, same rules
+ * @param failureReasons for pods that could not be placed: reason → pods affected (a pod counts once per
+ *     distinct reason any node gave), sorted by reason
+ * @param failedByClass pods given up or still pending at the end, by class ({@code cpu-only},
+ *     {@code fractional}, {@code 1-gpu}, {@code 2-gpu}, …, {@code multi-container})
+ * @param mig MIG instances created and destroyed, and the layouts at the end
+ * @param heat per node and GPU, the allocated share at the end
+ * @param latency decision latency of the scheduler (not deterministic)
+ */
+public record SimResult(String policy, long seed, String tieRule, Totals totals, List<Sample> samples,
+    List<Double> allocationByArrived, List<Double> fragmentationByArrived, Map<String, Long> failureReasons,
+    Map<String, Long> failedByClass, Mig mig, List<NodeHeat> heat, Latency latency) {
+
+  public SimResult {
+    samples = List.copyOf(samples);
+    allocationByArrived = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(allocationByArrived));
+    fragmentationByArrived = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(fragmentationByArrived));
+    failureReasons = Map.copyOf(failureReasons);
+    failedByClass = Map.copyOf(failedByClass);
+    heat = List.copyOf(heat);
+  }
+
+  /** This result with an empty latency, for comparing runs. */
+  public SimResult withoutLatency() {
+    return new SimResult(policy, seed, tieRule, totals, samples, allocationByArrived, fragmentationByArrived,
+        failureReasons, failedByClass, mig, heat, Latency.NONE);
+  }
+
+  /** Allocated GPU share (%) at the arrived-workload bucket {@code percent}, or NaN when the run did not reach it. */
+  public double allocationAt(int percent) {
+    Double v = percent >= 0 && percent < allocationByArrived.size() ? allocationByArrived.get(percent) : null;
+    return v == null ? Double.NaN : v;
+  }
+
+  /**
+   * Counts and end-of-run values.
+   *
+   * @param pods pods in the workload
+   * @param placed pods placed at least once
+   * @param failed pods given up (no queue, or an invalid request)
+   * @param pendingAtEnd pods still waiting at the end (queue mode)
+   * @param runningAtEnd pods holding resources at the end
+   * @param completed pods that ran to their end
+   * @param gpus GPUs in the cluster
+   * @param gpusFull GPUs allocated completely at the end
+   * @param gpusShared GPUs partly allocated at the end
+   * @param capacityMilli GPU capacity in milli-GPU (1000 per GPU)
+   * @param arrivedMilli total GPU demand of all arrived pods, placed or not
+   * @param allocatedPct allocated GPU share at the end
+   * @param memoryPct GPU memory booked at the end, % of all GPU memory
+   * @param coresPct GPU cores booked at the end, % of all GPU cores
+   * @param fragmentationPct F(M) at the end, % of capacity
+   * @param fragmentationRatePct F(M) at the end, % of the free GPU share
+   * @param steps events processed (arrivals, retries and departures)
+   * @param endMillis simulated time of the last event
+   */
+  public record Totals(long pods, long placed, long failed, long pendingAtEnd, long runningAtEnd, long completed,
+      int gpus, int gpusFull, int gpusShared, long capacityMilli, long arrivedMilli, double allocatedPct,
+      double memoryPct, double coresPct, double fragmentationPct, double fragmentationRatePct, long steps,
+      long endMillis) {}
+
+  /**
+   * The cluster after one step.
+   *
+   * @param step step index (0-based)
+   * @param timeMillis simulated time
+   * @param arrivedPct GPU demand arrived so far, % of capacity
+   * @param allocatedPct allocated GPU share
+   * @param memoryPct GPU memory booked, % of all GPU memory
+   * @param coresPct GPU cores booked, % of all GPU cores
+   * @param pending pods waiting
+   * @param running pods holding resources
+   * @param failed pods given up so far
+   * @param fragmentationPct F(M), % of capacity
+   */
+  public record Sample(long step, long timeMillis, double arrivedPct, double allocatedPct, double memoryPct,
+      double coresPct, int pending, int running, long failed, double fragmentationPct) {}
+
+  /**
+   * MIG activity.
+   *
+   * @param created instances created
+   * @param destroyed instances destroyed
+   * @param relayouts instance creations and destructions on a GPU that kept other instances (the GPU's
+   *     layout changed under running pods)
+   * @param layouts MIG GPUs at the end by layout ({@code 3g.20gb + 2g.10gb}, or {@code (empty)})
+   */
+  public record Mig(long created, long destroyed, long relayouts, Map<String, Long> layouts) {
+    public Mig {
+      layouts = Map.copyOf(layouts);
+    }
+  }
+
+  /**
+   * One node's GPUs at the end.
+   *
+   * @param node node name
+   * @param gpus its GPUs in registration order
+   */
+  public record NodeHeat(String node, List<GpuHeat> gpus) {
+    public NodeHeat {
+      gpus = List.copyOf(gpus);
+    }
+  }
+
+  /**
+   * One GPU at the end.
+   *
+   * @param type registered type
+   * @param mig in MIG mode
+   * @param share allocated share in [0, 1]
+   */
+  public record GpuHeat(String type, boolean mig, double share) {}
+
+  /**
+   * Decision latency of {@code GpuScheduler.schedule} (or of the reference policy), in nanoseconds.
+   *
+   * @param decisions decisions timed
+   * @param p50Nanos median
+   * @param p99Nanos 99th percentile
+   * @param maxNanos slowest
+   */
+  public record Latency(long decisions, long p50Nanos, long p99Nanos, long maxNanos) {
+    /** No measurement. */
+    public static final Latency NONE = new Latency(0, 0, 0, 0);
+  }
+}
