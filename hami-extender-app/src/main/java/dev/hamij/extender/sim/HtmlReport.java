@@ -203,7 +203,7 @@ final class HtmlReport {
   }
 
   private static void heat(StringBuilder sb, SimulateCommand.Outcome o) {
-    sb.append("<h2>Per-GPU allocation at the end</h2>\n<p class=\"note\">First seed of each policy. One column per node "
+    sb.append("<h2>Per-GPU allocation when the last pod arrived</h2>\n<p class=\"note\">First seed of each policy. One column per node "
         + "(nodes by name, wrapped), one cell per GPU; white = idle, dark blue = fully allocated; MIG GPUs have an "
         + "orange outline.</p>\n");
     for (int k = 0; k < o.summaries().size(); k++) {
@@ -215,7 +215,7 @@ final class HtmlReport {
       }
       int cols = Math.max(1, Math.min(heat.size(), 120));
       int bands = (heat.size() + cols - 1) / cols;
-      int cell = heat.size() * rows > 4000 ? 5 : 12;
+      int cell = heat.size() * rows > 4000 ? 5 : heat.size() * rows > 1000 ? 9 : 16;
       int gap = 4;
       int width = cols * cell + 2;
       int height = bands * (rows * cell + gap) + 2;
@@ -286,7 +286,7 @@ final class HtmlReport {
     }
     sb.append("<h2>MIG</h2>\n<p class=\"note\">First seed. Re-layouts: instances created or destroyed on a GPU that "
         + "kept other instances.</p>\n<table id=\"mig\"><tr><th>policy</th><th>created</th><th>destroyed</th>"
-        + "<th>re-layouts</th><th>layouts at the end (GPUs)</th></tr>\n");
+        + "<th>re-layouts</th><th>layouts at the last arrival (GPUs)</th></tr>\n");
     for (SimSummary s : o.summaries()) {
       SimResult.Mig m = s.runs().get(0).mig();
       StringBuilder layouts = new StringBuilder();

@@ -40,12 +40,13 @@ final class JsonReport {
       p.put("policy", s.policy());
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("allocationAt100Pct", s.allocationAt100());
-      summary.put("allocationEndPct", s.allocationEnd());
+      summary.put("allocationMeanPct", s.allocationMean());
+      summary.put("allocationPeakPct", s.allocationPeak());
       summary.put("gpusFull", s.gpusFull());
       summary.put("gpusShared", s.gpusShared());
       summary.put("failed", s.failed());
       summary.put("pendingAtEnd", s.pendingAtEnd());
-      summary.put("fragmentationEndPct", s.fragmentationEnd());
+      summary.put("fragmentationAtLastArrivalPct", s.fragmentationAtLastArrival());
       summary.put("latencyP50Nanos", s.p50Nanos());
       summary.put("latencyP99Nanos", s.p99Nanos());
       summary.put("allocationQuartilesByArrived", s.curve());

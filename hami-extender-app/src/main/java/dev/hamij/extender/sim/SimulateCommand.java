@@ -262,12 +262,17 @@ public final class SimulateCommand implements Callable<Integer> {
         + "workload: " + o.workload() + " (" + o.pods() + " pods per run)\n"
         + "ties:     " + o.tieRule() + "; seeds " + o.seeds().get(0)
         + (o.seeds().size() > 1 ? ".." + o.seeds().get(o.seeds().size() - 1) : "") + "\n"
-        + "alloc = allocated GPU share, % of cluster capacity; frag = stranded free GPU share F(M), % of capacity\n\n";
+        + "alloc = allocated GPU share, % of GPU capacity (mean over the arrival period, peak); GPUs full/shared and\n"
+        + "frag (free GPU share no request of the workload's mix could use, F(M)) are taken when the last pod arrived;\n"
+        + "failed = given up, pending = still waiting at the end; p50/p99 = scheduler decision latency\n\n";
   }
 
   private String commandLine() {
     List<String> args = spec.commandLine().getParseResult() == null ? List.of()
-        : spec.commandLine().getParseResult().originalArgs();
+        : new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+    if (!args.isEmpty() && args.get(0).equals("simulate")) {
+      args = args.subList(1, args.size());
+    }
     return "simulate " + String.join(" ", args);
   }
 

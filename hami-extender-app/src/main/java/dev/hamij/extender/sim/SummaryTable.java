@@ -7,16 +7,16 @@ import java.util.Locale;
 
 /** The terminal summary: one row per policy, aligned columns, mean ± sd over seeds where there are several. */
 final class SummaryTable {
-  static final List<String> HEADER = List.of("policy", "runs", "alloc@100% arrived", "alloc at end", "GPUs full",
-      "GPUs shared", "failed", "pending", "frag at end", "p50 ms", "p99 ms");
+  static final List<String> HEADER = List.of("policy", "runs", "alloc@100% arrived", "alloc mean", "alloc peak",
+      "GPUs full", "GPUs shared", "frag", "failed", "pending", "p50 ms", "p99 ms");
 
   private SummaryTable() {}
 
   /** The cells of one policy's row. */
   static List<String> row(SimSummary s) {
-    return List.of(s.policy(), Integer.toString(s.runs().size()), pct(s.allocationAt100()), pct(s.allocationEnd()),
-        count(s.gpusFull()), count(s.gpusShared()), count(s.failed()), count(s.pendingAtEnd()),
-        pct(s.fragmentationEnd()), millis(s.p50Nanos()), millis(s.p99Nanos()));
+    return List.of(s.policy(), Integer.toString(s.runs().size()), pct(s.allocationAt100()), pct(s.allocationMean()),
+        pct(s.allocationPeak()), count(s.gpusFull()), count(s.gpusShared()), pct(s.fragmentationAtLastArrival()),
+        count(s.failed()), count(s.pendingAtEnd()), millis(s.p50Nanos()), millis(s.p99Nanos()));
   }
 
   static String render(List<SimSummary> summaries) {

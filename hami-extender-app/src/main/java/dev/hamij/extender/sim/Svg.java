@@ -35,23 +35,29 @@ final class Svg {
   static String lineChart(String id, String xLabel, String yLabel, double xMax, double yMax, List<Line> lines) {
     double w = WIDTH - LEFT - RIGHT;
     double h = HEIGHT - TOP - BOTTOM;
-    double xm = xMax > 0 ? xMax : 1;
-    double ym = yMax > 0 ? yMax : 1;
+    double xStep = niceStep(xMax > 0 ? xMax : 1);
+    double yStep = niceStep(yMax > 0 ? yMax : 1);
+    int xTicks = (int) Math.ceil((xMax > 0 ? xMax : 1) / xStep - 1e-9);
+    int yTicks = (int) Math.ceil((yMax > 0 ? yMax : 1) / yStep - 1e-9);
+    double xm = xTicks * xStep;
+    double ym = yTicks * yStep;
     StringBuilder sb = new StringBuilder();
     sb.append("<svg id=\"").append(esc(id)).append("\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
         .append(WIDTH).append("\" height=\"").append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ')
         .append(HEIGHT).append("\" role=\"img\">\n");
     sb.append("<rect x=\"0\" y=\"0\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
         .append("\" fill=\"#ffffff\"/>\n");
-    for (int t = 0; t <= 5; t++) {
-      double yv = ym * t / 5;
-      double y = TOP + h - h * t / 5;
+    for (int t = 0; t <= yTicks; t++) {
+      double yv = yStep * t;
+      double y = TOP + h - h * t / yTicks;
       sb.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(num(y)).append("\" x2=\"").append(num(LEFT + w))
           .append("\" y2=\"").append(num(y)).append("\" stroke=\"#e0e0e0\"/>\n");
       sb.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(num(y + 4))
           .append("\" font-size=\"11\" text-anchor=\"end\">").append(tick(yv)).append("</text>\n");
-      double xv = xm * t / 5;
-      double x = LEFT + w * t / 5;
+    }
+    for (int t = 0; t <= xTicks; t++) {
+      double xv = xStep * t;
+      double x = LEFT + w * t / xTicks;
       sb.append("<line x1=\"").append(num(x)).append("\" y1=\"").append(TOP).append("\" x2=\"").append(num(x))
           .append("\" y2=\"").append(num(TOP + h)).append("\" stroke=\"#f0f0f0\"/>\n");
       sb.append("<text x=\"").append(num(x)).append("\" y=\"").append(num(TOP + h + 16))
@@ -109,6 +115,18 @@ final class Svg {
     }
     sb.append("</svg>\n");
     return sb.toString();
+  }
+
+  /** A round tick step (1, 2, 2.5 or 5 times a power of ten) giving at most 8 intervals up to {@code max}. */
+  static double niceStep(double max) {
+    double raw = max / 6;
+    double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+      if (m * mag >= raw) {
+        return m * mag;
+      }
+    }
+    return 10 * mag;
   }
 
   private static String px(double x, double xm, double w) {

@@ -42,10 +42,20 @@ final class ReferencePolicy {
     this.gpuMax = gpus * 1000.0;
   }
 
+  /** Pod annotations the reference policies do not implement. */
+  private static final List<String> FOREIGN = List.of(Annotations.NOUSE_GPU_TYPE, Annotations.USE_GPU_UUID,
+      Annotations.NOUSE_GPU_UUID, Annotations.VGPU_MODE, Annotations.NUMA_BIND, Annotations.GPU_SCHEDULER_POLICY,
+      Annotations.NODE_SCHEDULER_POLICY);
+
   /** Why this pod cannot be handled by a reference policy, or null when it can. */
   static String unsupported(SimPod pod, List<WorkloadMix.Shape> shapes) {
     if (pod.spec().containers().size() != 1) {
       return "reference policies handle one-container pods only";
+    }
+    for (String a : FOREIGN) {
+      if (pod.spec().annotations().containsKey(a)) {
+        return "reference policies do not implement " + a;
+      }
     }
     return shapes.size() > 1 ? "reference policies handle one GPU request per pod only" : null;
   }

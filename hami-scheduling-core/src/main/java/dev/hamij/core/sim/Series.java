@@ -49,6 +49,15 @@ final class Series {
     size++;
   }
 
+  /** Mean allocated share over all steps (0 without steps). */
+  double meanAllocated() {
+    double sum = 0;
+    for (int i = 0; i < size; i++) {
+      sum += allocated[i];
+    }
+    return size == 0 ? 0 : sum / size;
+  }
+
   /** At most {@code max} evenly spaced samples, always including the first and the last step. */
   List<SimResult.Sample> samples(int max) {
     List<SimResult.Sample> out = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.hamij.core.sim;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -22,8 +24,8 @@ import java.util.Map;
  *     distinct reason any node gave), sorted by reason
  * @param failedByClass pods given up or still pending at the end, by class ({@code cpu-only},
  *     {@code fractional}, {@code 1-gpu}, {@code 2-gpu}, …, {@code multi-container})
- * @param mig MIG instances created and destroyed, and the layouts at the end
- * @param heat per node and GPU, the allocated share at the end
+ * @param mig MIG instances created and destroyed over the run, and the layouts at the last arrival
+ * @param heat per node and GPU, the allocated share at the last arrival
  * @param latency decision latency of the scheduler (not deterministic)
  */
 public record SimResult(String policy, long seed, String tieRule, Totals totals, List<Sample> samples,
@@ -32,8 +34,8 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
 
   public SimResult {
     samples = List.copyOf(samples);
-    allocationByArrived = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(allocationByArrived));
-    fragmentationByArrived = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(fragmentationByArrived));
+    allocationByArrived = Collections.unmodifiableList(new ArrayList<>(allocationByArrived));
+    fragmentationByArrived = Collections.unmodifiableList(new ArrayList<>(fragmentationByArrived));
     failureReasons = Map.copyOf(failureReasons);
     failedByClass = Map.copyOf(failedByClass);
     heat = List.copyOf(heat);
@@ -52,31 +54,43 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
   }
 
   /**
-   * Counts and end-of-run values.
+   * Counts over the whole run, and the cluster at the moment the last pod arrived (after it was
+   * offered), which for a workload without departures is its end state.
    *
    * @param pods pods in the workload
    * @param placed pods placed at least once
    * @param failed pods given up (no queue, or an invalid request)
-   * @param pendingAtEnd pods still waiting at the end (queue mode)
-   * @param runningAtEnd pods holding resources at the end
+   * @param pendingAtEnd pods still waiting when nothing was left to happen (queue mode)
    * @param completed pods that ran to their end
    * @param gpus GPUs in the cluster
-   * @param gpusFull GPUs allocated completely at the end
-   * @param gpusShared GPUs partly allocated at the end
    * @param capacityMilli GPU capacity in milli-GPU (1000 per GPU)
    * @param arrivedMilli total GPU demand of all arrived pods, placed or not
-   * @param allocatedPct allocated GPU share at the end
-   * @param memoryPct GPU memory booked at the end, % of all GPU memory
-   * @param coresPct GPU cores booked at the end, % of all GPU cores
-   * @param fragmentationPct F(M) at the end, % of capacity
-   * @param fragmentationRatePct F(M) at the end, % of the free GPU share
-   * @param steps events processed (arrivals, retries and departures)
+   * @param meanAllocatedPct allocated GPU share averaged over time from the first to the last arrival
+   *     (over arrivals when they all come at once)
+   * @param peakAllocatedPct highest allocated GPU share
+   * @param atLastArrival the cluster when the last pod had arrived
+   * @param steps events processed (arrivals, retry rounds and departures)
+   * @param lastArrivalMillis simulated time of the last arrival
    * @param endMillis simulated time of the last event
    */
-  public record Totals(long pods, long placed, long failed, long pendingAtEnd, long runningAtEnd, long completed,
-      int gpus, int gpusFull, int gpusShared, long capacityMilli, long arrivedMilli, double allocatedPct,
-      double memoryPct, double coresPct, double fragmentationPct, double fragmentationRatePct, long steps,
-      long endMillis) {}
+  public record Totals(long pods, long placed, long failed, long pendingAtEnd, long completed, int gpus,
+      long capacityMilli, long arrivedMilli, double meanAllocatedPct, double peakAllocatedPct, Snapshot atLastArrival,
+      long steps, long lastArrivalMillis, long endMillis) {}
+
+  /**
+   * The cluster at one moment.
+   *
+   * @param running pods holding resources
+   * @param allocatedPct allocated GPU share
+   * @param memoryPct GPU memory booked, % of all GPU memory
+   * @param coresPct GPU cores booked, % of all GPU cores
+   * @param gpusFull GPUs allocated completely
+   * @param gpusShared GPUs partly allocated
+   * @param fragmentationPct F(M), % of capacity
+   * @param fragmentationRatePct F(M), % of the free GPU share
+   */
+  public record Snapshot(long running, double allocatedPct, double memoryPct, double coresPct, int gpusFull,
+      int gpusShared, double fragmentationPct, double fragmentationRatePct) {}
 
   /**
    * The cluster after one step.
@@ -102,7 +116,7 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
    * @param destroyed instances destroyed
    * @param relayouts instance creations and destructions on a GPU that kept other instances (the GPU's
    *     layout changed under running pods)
-   * @param layouts MIG GPUs at the end by layout ({@code 3g.20gb + 2g.10gb}, or {@code (empty)})
+   * @param layouts MIG GPUs at the last arrival by layout ({@code 3g.20gb + 2g.10gb}, or {@code (empty)})
    */
   public record Mig(long created, long destroyed, long relayouts, Map<String, Long> layouts) {
     public Mig {
@@ -111,7 +125,7 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
   }
 
   /**
-   * One node's GPUs at the end.
+   * One node's GPUs at the last arrival.
    *
    * @param node node name
    * @param gpus its GPUs in registration order
@@ -123,7 +137,7 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
   }
 
   /**
-   * One GPU at the end.
+   * One GPU at the last arrival.
    *
    * @param type registered type
    * @param mig in MIG mode

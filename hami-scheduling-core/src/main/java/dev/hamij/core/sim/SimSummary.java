@@ -2,6 +2,7 @@ package dev.hamij.core.sim;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -14,19 +15,21 @@ import java.util.function.ToDoubleFunction;
  * @param runs the runs, in seed order
  * @param allocationAt100 allocated GPU share (%) at arrived workload = 100% of capacity (runs that
  *     never reached it are left out; NaN when none did)
- * @param allocationEnd allocated GPU share (%) at the end of the run
- * @param gpusFull GPUs completely allocated at the end
- * @param gpusShared GPUs partly allocated at the end
+ * @param allocationMean allocated GPU share (%) averaged over the arrival period
+ * @param allocationPeak highest allocated GPU share (%)
+ * @param gpusFull GPUs completely allocated at the last arrival
+ * @param gpusShared GPUs partly allocated at the last arrival
  * @param failed pods given up
  * @param pendingAtEnd pods still waiting at the end
- * @param fragmentationEnd F(M) at the end, % of capacity
+ * @param fragmentationAtLastArrival F(M) at the last arrival, % of capacity
  * @param p50Nanos median over runs of the runs' median decision latency
  * @param p99Nanos median over runs of the runs' 99th-percentile decision latency
  * @param curve per arrived-workload bucket: {@code [p25, median, p75]} of the allocated share over the
  *     runs that have the bucket, or {@code null}
  */
-public record SimSummary(String policy, List<SimResult> runs, Stat allocationAt100, Stat allocationEnd, Stat gpusFull,
-    Stat gpusShared, Stat failed, Stat pendingAtEnd, Stat fragmentationEnd, long p50Nanos, long p99Nanos,
+public record SimSummary(String policy, List<SimResult> runs, Stat allocationAt100, Stat allocationMean,
+    Stat allocationPeak, Stat gpusFull, Stat gpusShared, Stat failed, Stat pendingAtEnd,
+    Stat fragmentationAtLastArrival, long p50Nanos, long p99Nanos,
     List<double[]> curve) {
 
   /**
@@ -56,7 +59,7 @@ public record SimSummary(String policy, List<SimResult> runs, Stat allocationAt1
 
   public SimSummary {
     runs = List.copyOf(runs);
-    curve = java.util.Collections.unmodifiableList(new ArrayList<>(curve));
+    curve = Collections.unmodifiableList(new ArrayList<>(curve));
   }
 
   /**
@@ -96,10 +99,12 @@ public record SimSummary(String policy, List<SimResult> runs, Stat allocationAt1
     }
     long[] p50 = runs.stream().mapToLong(r -> r.latency().p50Nanos()).sorted().toArray();
     long[] p99 = runs.stream().mapToLong(r -> r.latency().p99Nanos()).sorted().toArray();
-    return new SimSummary(policy, runs, stat(runs, r -> r.allocationAt(100)), stat(runs, r -> r.totals().allocatedPct()),
-        stat(runs, r -> r.totals().gpusFull()), stat(runs, r -> r.totals().gpusShared()),
+    return new SimSummary(policy, runs, stat(runs, r -> r.allocationAt(100)),
+        stat(runs, r -> r.totals().meanAllocatedPct()), stat(runs, r -> r.totals().peakAllocatedPct()),
+        stat(runs, r -> r.totals().atLastArrival().gpusFull()), stat(runs, r -> r.totals().atLastArrival().gpusShared()),
         stat(runs, r -> r.totals().failed()), stat(runs, r -> r.totals().pendingAtEnd()),
-        stat(runs, r -> r.totals().fragmentationPct()), p50[(p50.length - 1) / 2], p99[(p99.length - 1) / 2], curve);
+        stat(runs, r -> r.totals().atLastArrival().fragmentationPct()), p50[(p50.length - 1) / 2],
+        p99[(p99.length - 1) / 2], curve);
   }
 
   private static Stat stat(List<SimResult> runs, ToDoubleFunction<SimResult> f) {

@@ -186,6 +186,15 @@ public final class Simulation {
     private long[] latencies = new long[1024];
     private int latencyCount;
     private long now;
+    private SimResult.Snapshot atLastArrival;
+    private List<SimResult.NodeHeat> heat = List.of();
+    private Map<String, Long> lastLayouts = Map.of();
+    private long firstArrivalMillis;
+    private long lastArrivalMillis;
+    private double allocatedArea;
+    private double peakAllocated;
+    private double lastAllocated;
+    private long lastTime;
     private long arrivedMilli;
     private long failed;
     private long completed;
@@ -242,6 +251,8 @@ public final class Simulation {
       int n = arrivals.size();
       int ai = 0;
       long every = Math.max(1, n / 200);
+      firstArrivalMillis = n == 0 ? 0 : arrivals.get(0).arrivalMillis();
+      lastTime = firstArrivalMillis;
       while (ai < n || !departures.isEmpty()) {
         long ta = ai < n ? arrivals.get(ai).arrivalMillis() : Long.MAX_VALUE;
         long td = departures.isEmpty() ? Long.MAX_VALUE : departures.peek()[0];
@@ -267,6 +278,9 @@ public final class Simulation {
           }
         }
         record();
+        if (ai == n && atLastArrival == null && td > ta) {
+          snapshot();
+        }
       }
       for (SimPod p : pending) {
         failedByClass.merge(podClass(p), 1L, Long::sum);
@@ -453,7 +467,14 @@ public final class Simulation {
 
     private void record() {
       double cap = Math.max(1, st.gpuCount());
-      series.add(step, now, 100.0 * arrivedMilli / (cap * 1000), 100 * st.allocatedTotal / cap,
+      double allocated = 100 * st.allocatedTotal / cap;
+      if (atLastArrival == null && now > lastTime) {
+        allocatedArea += lastAllocated * (now - lastTime);
+      }
+      lastTime = Math.max(lastTime, now);
+      lastAllocated = allocated;
+      peakAllocated = Math.max(peakAllocated, allocated);
+      series.add(step, now, 100.0 * arrivedMilli / (cap * 1000), allocated,
           st.memCapacity == 0 ? 0 : 100.0 * st.memBooked / st.memCapacity,
           st.coreCapacity == 0 ? 0 : 100.0 * st.coresBooked / st.coreCapacity, pending.size(), running.size(), failed,
           100 * st.fragTotal / cap);
@@ -509,12 +530,12 @@ public final class Simulation {
       }
     }
 
-    private SimResult result() {
-      int gpus = st.gpuCount();
+    /** The cluster now: snapshot figures, heat map and MIG layouts. */
+    private void snapshot() {
       int full = 0;
       int shared = 0;
       Map<String, Long> layouts = new TreeMap<>();
-      List<SimResult.NodeHeat> heat = new ArrayList<>();
+      List<SimResult.NodeHeat> heatMap = new ArrayList<>();
       Integer[] order = new Integer[st.nodes.length];
       for (int i = 0; i < order.length; i++) {
         order[i] = i;
@@ -534,14 +555,28 @@ public final class Simulation {
             layouts.merge(layout(st.migOn.get(g)), 1L, Long::sum);
           }
         }
-        heat.add(new SimResult.NodeHeat(st.nodes[i].name(), cells));
+        heatMap.add(new SimResult.NodeHeat(st.nodes[i].name(), cells));
       }
-      double cap = Math.max(1, gpus);
-      SimResult.Totals totals = new SimResult.Totals(workload.pods().size(), placedOnce.size(), failed, pending.size(),
-          running.size(), completed, gpus, full, shared, gpus * 1000L, arrivedMilli, 100 * st.allocatedTotal / cap,
+      double cap = Math.max(1, st.gpuCount());
+      atLastArrival = new SimResult.Snapshot(running.size(), 100 * st.allocatedTotal / cap,
           st.memCapacity == 0 ? 0 : 100.0 * st.memBooked / st.memCapacity,
-          st.coreCapacity == 0 ? 0 : 100.0 * st.coresBooked / st.coreCapacity, 100 * st.fragTotal / cap,
-          st.freeTotal <= 1e-9 ? 0 : 100 * st.fragTotal / st.freeTotal, step, now);
+          st.coreCapacity == 0 ? 0 : 100.0 * st.coresBooked / st.coreCapacity, full, shared, 100 * st.fragTotal / cap,
+          st.freeTotal <= 1e-9 ? 0 : 100 * st.fragTotal / st.freeTotal);
+      heat = heatMap;
+      lastLayouts = layouts;
+      lastArrivalMillis = now;
+    }
+
+    private SimResult result() {
+      if (atLastArrival == null) {
+        snapshot();
+      }
+      int gpus = st.gpuCount();
+      double span = lastArrivalMillis - firstArrivalMillis;
+      double mean = span > 0 ? allocatedArea / span : series.meanAllocated();
+      SimResult.Totals totals = new SimResult.Totals(workload.pods().size(), placedOnce.size(), failed, pending.size(),
+          completed, gpus, gpus * 1000L, arrivedMilli, mean, peakAllocated, atLastArrival, step, lastArrivalMillis,
+          now);
       long[] lat = Arrays.copyOf(latencies, latencyCount);
       Arrays.sort(lat);
       SimResult.Latency latency = lat.length == 0 ? SimResult.Latency.NONE
@@ -549,7 +584,7 @@ public final class Simulation {
               lat[lat.length - 1]);
       return new SimResult(policy.spec(), options.seed(), options.tieRule().name(), totals,
           series.samples(options.maxSamples()), series.byArrived(Series.ALLOCATED), series.byArrived(Series.FRAGMENTATION),
-          reasons, failedByClass, new SimResult.Mig(st.migCreated, st.migDestroyed, st.migRelayouts, layouts), heat,
+          reasons, failedByClass, new SimResult.Mig(st.migCreated, st.migDestroyed, st.migRelayouts, lastLayouts), heat,
           latency);
     }
   }
