@@ -79,20 +79,22 @@ final class FragmentationPolicy {
   }
 
   /**
-   * Index of the chosen candidate among {@code idx[0..k)}, or -1 when none fits. Every candidate is
-   * fully evaluated (results land in {@code known}), since the fragmentation delta depends on where
-   * the fit puts the pod.
+   * Index of the chosen candidate, or -1 when none fits. Every registered candidate that passes the
+   * prefilter is fully evaluated (results land in {@code known}), since the fragmentation delta
+   * depends on where the fit puts the pod.
    */
-  int choose(String[] names, NodeState[] states, int[] idx, int k, PodRequest req, NodeFit.QuotaView quota,
-      boolean strict, NodeFit.Result[] known, Order order) {
+  int choose(String[] names, NodeState[] states, PodRequest req, NodeFit.QuotaView quota, boolean strict,
+      Map<Integer, NodeFit.Result> known, Order order) {
     WorkloadMix m = mix();
     String uid = req.pod.uid().isEmpty() ? "fragmentation-probe" : req.pod.uid();
     int best = -1;
     double bestDelta = 0;
-    for (int j = 0; j < k; j++) {
-      int i = idx[j];
+    for (int i = 0; i < names.length; i++) {
+      if (states[i] == null || !Prefilter.mayFit(states[i], req, strict)) {
+        continue;
+      }
       NodeFit.Result r = NodeFit.evaluate(states[i], req, quota, strict, null);
-      known[i] = r;
+      known.put(i, r);
       if (!r.fits) {
         continue;
       }
