@@ -406,7 +406,7 @@ public final class GpuScheduler {
     boolean spread = req.nodeSpread;
     if (FragmentationPolicy.applies(req, config)) {
       return fragmentation.choose(names, states, req, quota, strict, known,
-          (a, b) -> better(states, names, spread, a, b) ? -1 : better(states, names, spread, b, a) ? 1 : 0);
+          (a, b) -> better(scores, names, spread, a, b) ? -1 : better(scores, names, spread, b, a) ? 1 : 0);
     }
     int best = -1;
     for (int i = 0; i < names.length; i++) {

@@ -70,7 +70,8 @@ class FragmentationPolicyTest {
     Decision frag = s.filter(percent("p", 30));
     assertThat(frag.node()).contains("split");
     assertThat(frag.devices().all()).containsExactly(ContainerDevice.nvidia("s0", 3000, 30));
-    PodSpec binpack = percent("q", 30).withAnnotations(Map.of(Annotations.NODE_SCHEDULER_POLICY, "binpack"));
+    PodSpec binpack = pod("q", Map.of(Annotations.NODE_SCHEDULER_POLICY, "binpack"), c("main", "nvidia.com/gpu", "1",
+        "nvidia.com/gpumem-percentage", "30", "nvidia.com/gpucores", "30"));
     assertThat(s.filter(binpack).node()).contains("busy");
   }
 

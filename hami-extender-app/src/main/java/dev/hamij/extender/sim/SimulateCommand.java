@@ -10,6 +10,7 @@ import dev.hamij.core.sim.SimResult;
 import dev.hamij.core.sim.SimSummary;
 import dev.hamij.core.sim.Simulation;
 import dev.hamij.core.sim.Workload;
+import dev.hamij.extender.SnapshotCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -48,6 +49,10 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--trace-nodes", paramLabel = "CSV", description = "openb node list (sn,cpu_milli,memory_mib,gpu,model)")
     Path traceNodes;
+
+    @Option(names = "--snapshot", paramLabel = "FILE",
+        description = "cluster snapshot as for schedule: Nodes with register annotations, running Pods (they stay)")
+    Path snapshot;
   }
 
   static final class WorkloadSource {
@@ -176,8 +181,18 @@ public final class SimulateCommand implements Callable<Integer> {
         .withQueue(queue != null ? queue : !fgd).withCheckEvery(Math.max(0, checkEvery)).withReasons(!noReasons)
         .withSplit(Math.max(1, split));
 
-    SimCluster cluster = clusterSource.cluster != null ? ClusterFile.load(clusterSource.cluster)
-        : SimCluster.of(OpenbTrace.readNodes(clusterSource.traceNodes));
+    SimCluster cluster;
+    if (clusterSource.cluster != null) {
+      cluster = ClusterFile.load(clusterSource.cluster);
+    } else if (clusterSource.snapshot != null) {
+      try {
+        cluster = SnapshotCluster.load(clusterSource.snapshot);
+      } catch (IllegalArgumentException e) {
+        throw new InputError(e.getMessage(), e);
+      }
+    } else {
+      cluster = SimCluster.of(OpenbTrace.readNodes(clusterSource.traceNodes));
+    }
     List<OpenbTrace.Row> rows = tracePods ? OpenbTrace.readPods(workloadSource.tracePods) : List.of();
     WorkloadFile workloadFile = tracePods ? null : WorkloadFile.load(workloadSource.workload);
 
@@ -227,7 +242,8 @@ public final class SimulateCommand implements Callable<Integer> {
     for (List<SimResult> r : results.values()) {
       summaries.add(SimSummary.of(r));
     }
-    String clusterName = clusterSource.cluster != null ? clusterSource.cluster.toString() : clusterSource.traceNodes.toString();
+    String clusterName = String.valueOf(clusterSource.cluster != null ? clusterSource.cluster
+        : clusterSource.snapshot != null ? clusterSource.snapshot : clusterSource.traceNodes);
     String workloadName = tracePods ? workloadSource.tracePods + " (" + traceMode + (fgd ? ", target "
         + fmt(targetPct) + "%" : "") + ")" : workloadSource.workload.toString();
     Outcome outcome = new Outcome(clusterName, workloadName, cluster.nodes().size(), cluster.gpuCount(), pods,

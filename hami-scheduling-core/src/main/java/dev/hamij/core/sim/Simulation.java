@@ -237,7 +237,9 @@ public final class Simulation {
         PodAllocation a = r.allocation();
         PodAllocation moved = new PodAllocation(a.uid(), a.namespace(), a.name(), rename.get(a.node()), a.devices(),
             a.mig(), a.initContainerCount(), a.initReleased());
-        sched.upsertPod(moved);
+        if (!flatten(a.devices()).isEmpty()) {
+          sched.upsertPod(moved);
+        }
         SimPod pod = new SimPod(PodSpec.of(a.namespace(), a.name(), a.uid(), Map.of()), r.cpuMilli(), r.memoryMiB(), 0,
             SimPod.FOREVER);
         hold(new ClusterState.Placed(pod, st.byInternal.get(moved.node()), flatten(a.devices()), a.mig()));
