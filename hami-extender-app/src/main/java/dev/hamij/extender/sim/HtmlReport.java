@@ -102,10 +102,10 @@ final class HtmlReport {
     }
     double[] ix = {0, 100, buckets - 1};
     lines.add(new Svg.Line("ideal", "#999999", ix, new double[] {0, 100, 100}, null, null, true));
-    sb.append("<h2>Allocation rate vs arrived workload</h2>\n<p class=\"note\">Allocated GPU share against the GPU demand "
-        + "that has arrived so far (placed or not), both in % of cluster capacity; median over seeds with the 25–75% band. "
-        + "The dashed line is the ideal (everything that arrived is allocated, up to 100%).</p>\n");
-    sb.append(Svg.lineChart("chart-allocation", "arrived workload (% of GPU capacity)", "allocated GPU share (%)",
+    sb.append("<h2>Allocation rate vs arrived workload</h2>\n<p class=\"note\">GPU demand of the running pods against the "
+        + "GPU demand that has arrived so far (placed or not), both in % of cluster capacity; median over seeds with the "
+        + "25–75% band. The dashed line is the ideal (everything that arrived is allocated, up to 100%).</p>\n");
+    sb.append(Svg.lineChart("chart-allocation", "arrived workload (% of GPU capacity)", "allocation (% of GPU capacity)",
         buckets - 1, 100, lines));
     sb.append("<h2>Fragmentation vs arrived workload</h2>\n<p class=\"note\">F(M): free GPU share that a request drawn "
         + "from the workload's own mix could not use (Weng et al., ATC '23), % of capacity, mean over seeds.</p>\n");

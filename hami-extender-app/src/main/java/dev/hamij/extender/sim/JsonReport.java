@@ -42,6 +42,7 @@ final class JsonReport {
       summary.put("allocationAt100Pct", s.allocationAt100());
       summary.put("allocationMeanPct", s.allocationMean());
       summary.put("allocationPeakPct", s.allocationPeak());
+      summary.put("waitMeanMillis", s.waitMean());
       summary.put("gpusFull", s.gpusFull());
       summary.put("gpusShared", s.gpusShared());
       summary.put("failed", s.failed());

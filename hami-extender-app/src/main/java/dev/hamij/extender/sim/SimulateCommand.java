@@ -278,9 +278,10 @@ public final class SimulateCommand implements Callable<Integer> {
         + "workload: " + o.workload() + " (" + o.pods() + " pods per run)\n"
         + "ties:     " + o.tieRule() + "; seeds " + o.seeds().get(0)
         + (o.seeds().size() > 1 ? ".." + o.seeds().get(o.seeds().size() - 1) : "") + "\n"
-        + "alloc = allocated GPU share, % of GPU capacity (mean over the arrival period, peak); GPUs full/shared and\n"
-        + "frag (free GPU share no request of the workload's mix could use, F(M)) are taken when the last pod arrived;\n"
-        + "failed = given up, pending = still waiting at the end; p50/p99 = scheduler decision latency\n\n";
+        + "alloc = GPU demand of the running pods, % of GPU capacity (at 100% of capacity arrived, mean over the\n"
+        + "arrival period, peak); GPUs full/shared and frag (free GPU share that no request of the workload's mix\n"
+        + "could use, F(M)) when the last pod arrived; failed = given up; pending = still waiting at the end;\n"
+        + "wait = arrival to placement; p50/p99 = scheduler decision latency\n\n";
   }
 
   private String commandLine() {

@@ -8,7 +8,7 @@ import java.util.Locale;
 /** The terminal summary: one row per policy, aligned columns, mean ± sd over seeds where there are several. */
 final class SummaryTable {
   static final List<String> HEADER = List.of("policy", "runs", "alloc@100% arrived", "alloc mean", "alloc peak",
-      "GPUs full", "GPUs shared", "frag", "failed", "pending", "p50 ms", "p99 ms");
+      "GPUs full", "GPUs shared", "frag", "failed", "pending", "wait mean", "p50 ms", "p99 ms");
 
   private SummaryTable() {}
 
@@ -16,7 +16,8 @@ final class SummaryTable {
   static List<String> row(SimSummary s) {
     return List.of(s.policy(), Integer.toString(s.runs().size()), pct(s.allocationAt100()), pct(s.allocationMean()),
         pct(s.allocationPeak()), count(s.gpusFull()), count(s.gpusShared()), pct(s.fragmentationAtLastArrival()),
-        count(s.failed()), count(s.pendingAtEnd()), millis(s.p50Nanos()), millis(s.p99Nanos()));
+        count(s.failed()), count(s.pendingAtEnd()), duration(s.waitMean()), millis(s.p50Nanos()),
+        millis(s.p99Nanos()));
   }
 
   static String render(List<SimSummary> summaries) {
@@ -65,6 +66,24 @@ final class SummaryTable {
     }
     return s.n() > 1 ? String.format(Locale.ROOT, "%.1f ± %.1f", s.mean(), s.sd())
         : String.format(Locale.ROOT, "%.0f", s.mean());
+  }
+
+  /** A mean duration in the largest unit that keeps it at least 1 (ms, s, min, h). */
+  static String duration(SimSummary.Stat s) {
+    if (s.n() == 0) {
+      return "-";
+    }
+    double ms = s.mean();
+    if (ms >= 3_600_000) {
+      return String.format(Locale.ROOT, "%.1f h", ms / 3_600_000);
+    }
+    if (ms >= 60_000) {
+      return String.format(Locale.ROOT, "%.1f min", ms / 60_000);
+    }
+    if (ms >= 1000) {
+      return String.format(Locale.ROOT, "%.1f s", ms / 1000);
+    }
+    return String.format(Locale.ROOT, "%.0f ms", ms);
   }
 
   static String millis(long nanos) {

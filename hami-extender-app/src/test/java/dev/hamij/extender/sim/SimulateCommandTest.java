@@ -47,7 +47,7 @@ class SimulateCommandTest {
     assertThat(root.get("policies")).hasSize(3);
     JsonNode run = root.get("policies").get(0).get("runs").get(0);
     assertThat(run.get("policy").asString()).isEqualTo("binpack");
-    assertThat(run.get("totals").get("pods").asLong()).isEqualTo(638);
+    assertThat(run.get("totals").get("pods").asLong()).isEqualTo(738);
     assertThat(run.get("samples").size()).isGreaterThan(100);
     assertThat(root.has("citation")).isFalse();
   }

@@ -17,8 +17,8 @@ import java.util.Map;
  */
 final class ClusterState {
 
-  /** A pod holding resources. */
-  record Placed(SimPod pod, int node, List<ContainerDevice> devices, List<MigAllocation> mig) {}
+  /** A pod holding resources, with the GPU demand (milli-GPU) it serves. */
+  record Placed(SimPod pod, int node, List<ContainerDevice> devices, List<MigAllocation> mig, long demandMilli) {}
 
   final SimNode[] nodes;
   final String[] internal;
@@ -37,7 +37,10 @@ final class ClusterState {
   private final double[] share;
   private final double[] free;
   double fragTotal;
-  double allocatedTotal;
+  /** Booked share summed over GPUs (what the GPUs physically give away). */
+  double bookedTotal;
+  /** GPU demand of the pods holding resources, milli-GPU (the paper's allocation). */
+  long demandRunning;
   double freeTotal;
   long memBooked;
   long coresBooked;
@@ -110,7 +113,7 @@ final class ClusterState {
     return out;
   }
 
-  /** Allocated share of GPU {@code g} in [0, 1]: the larger of its booked memory and cores shares. */
+  /** Booked share of GPU {@code g} in [0, 1]: the larger of its booked memory and cores shares. */
   double shareOf(int g) {
     return share[g];
   }
@@ -119,6 +122,7 @@ final class ClusterState {
   void apply(Placed p, int sign) {
     int node = p.node();
     cpuFree[node] -= sign * p.pod().cpuMilli();
+    demandRunning += sign * p.demandMilli();
     memFree[node] -= sign * p.pod().memoryMiB();
     for (ContainerDevice d : p.devices()) {
       int g = gpuByUuid.get(d.uuid());
@@ -130,7 +134,7 @@ final class ClusterState {
       GpuDevice dv = dev[g];
       double s = Math.min(1, Math.max(dv.devmem() > 0 ? (double) usedMem[g] / dv.devmem() : 0,
           dv.devcore() > 0 ? (double) usedCores[g] / dv.devcore() : 0));
-      allocatedTotal += s - share[g];
+      bookedTotal += s - share[g];
       share[g] = s;
       double f = gpu(g).freeShare();
       freeTotal += f - free[g];

@@ -9,7 +9,8 @@ import java.util.Map;
  * What one simulation run measured. Everything except {@link #latency()} is a deterministic function
  * of the cluster, the workload, the policy and the options; {@link #withoutLatency()} gives the part
  * two runs with the same inputs agree on. Percentages are of the cluster's GPU capacity (one GPU = 100%
- * / number of GPUs) unless stated otherwise. Immutable.
+ * / number of GPUs) unless stated otherwise. "Allocation" is the paper's measure: the GPU demand of the
+ * pods holding resources (see {@link GpuDemand}), whatever the GPUs they got. Immutable.
  *
  * @param policy the policy spec
  * @param seed the run's seed
@@ -17,7 +18,7 @@ import java.util.Map;
  * @param totals counts and end-of-run values
  * @param samples the run over time, at most {@link Simulation.Options#maxSamples()} evenly spaced steps
  *     plus the last one
- * @param allocationByArrived allocated GPU share (%) per arrived-workload bucket (index = arrived % of
+ * @param allocationByArrived allocation (GPU demand of the pods holding resources, %) per arrived-workload bucket (index = arrived % of
  *     capacity, rounded); an empty bucket takes the mean of its neighbours, else {@code null}
  * @param fragmentationByArrived the paper's fragmentation F(M) (% of capacity) per bucket, same rules
  * @param failureReasons for pods that could not be placed: reason → pods affected (a pod counts once per
@@ -47,7 +48,7 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
         failureReasons, failedByClass, mig, heat, Latency.NONE);
   }
 
-  /** Allocated GPU share (%) at the arrived-workload bucket {@code percent}, or NaN when the run did not reach it. */
+  /** Allocation (%) at the arrived-workload bucket {@code percent}, or NaN when the run did not reach it. */
   public double allocationAt(int percent) {
     Double v = percent >= 0 && percent < allocationByArrived.size() ? allocationByArrived.get(percent) : null;
     return v == null ? Double.NaN : v;
@@ -65,23 +66,27 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
    * @param gpus GPUs in the cluster
    * @param capacityMilli GPU capacity in milli-GPU (1000 per GPU)
    * @param arrivedMilli total GPU demand of all arrived pods, placed or not
-   * @param meanAllocatedPct allocated GPU share averaged over time from the first to the last arrival
-   *     (over arrivals when they all come at once)
-   * @param peakAllocatedPct highest allocated GPU share
+   * @param meanAllocatedPct allocation averaged over time from the first to the last arrival (over
+   *     arrivals when they all come at once)
+   * @param peakAllocatedPct highest allocation
+   * @param meanWaitMillis mean time from arrival to placement of the placed pods
+   * @param maxWaitMillis longest time from arrival to placement
    * @param atLastArrival the cluster when the last pod had arrived
    * @param steps events processed (arrivals, retry rounds and departures)
    * @param lastArrivalMillis simulated time of the last arrival
    * @param endMillis simulated time of the last event
    */
   public record Totals(long pods, long placed, long failed, long pendingAtEnd, long completed, int gpus,
-      long capacityMilli, long arrivedMilli, double meanAllocatedPct, double peakAllocatedPct, Snapshot atLastArrival,
-      long steps, long lastArrivalMillis, long endMillis) {}
+      long capacityMilli, long arrivedMilli, double meanAllocatedPct, double peakAllocatedPct, double meanWaitMillis,
+      long maxWaitMillis, Snapshot atLastArrival, long steps, long lastArrivalMillis, long endMillis) {}
 
   /**
    * The cluster at one moment.
    *
    * @param running pods holding resources
-   * @param allocatedPct allocated GPU share
+   * @param allocatedPct allocation: GPU demand of the pods holding resources, % of capacity
+   * @param bookedPct booked GPU share: per GPU the larger of its booked memory and cores shares, summed,
+   *     % of capacity (more than the allocation when, for example, MIG rounds a request up)
    * @param memoryPct GPU memory booked, % of all GPU memory
    * @param coresPct GPU cores booked, % of all GPU cores
    * @param gpusFull GPUs allocated completely
@@ -89,8 +94,8 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
    * @param fragmentationPct F(M), % of capacity
    * @param fragmentationRatePct F(M), % of the free GPU share
    */
-  public record Snapshot(long running, double allocatedPct, double memoryPct, double coresPct, int gpusFull,
-      int gpusShared, double fragmentationPct, double fragmentationRatePct) {}
+  public record Snapshot(long running, double allocatedPct, double bookedPct, double memoryPct, double coresPct,
+      int gpusFull, int gpusShared, double fragmentationPct, double fragmentationRatePct) {}
 
   /**
    * The cluster after one step.
@@ -98,7 +103,7 @@ public record SimResult(String policy, long seed, String tieRule, Totals totals,
    * @param step step index (0-based)
    * @param timeMillis simulated time
    * @param arrivedPct GPU demand arrived so far, % of capacity
-   * @param allocatedPct allocated GPU share
+   * @param allocatedPct allocation: GPU demand of the pods holding resources, % of capacity
    * @param memoryPct GPU memory booked, % of all GPU memory
    * @param coresPct GPU cores booked, % of all GPU cores
    * @param pending pods waiting

@@ -13,10 +13,11 @@ import java.util.function.ToDoubleFunction;
  *
  * @param policy policy spec
  * @param runs the runs, in seed order
- * @param allocationAt100 allocated GPU share (%) at arrived workload = 100% of capacity (runs that
+ * @param allocationAt100 allocation (%) at arrived workload = 100% of capacity (runs that
  *     never reached it are left out; NaN when none did)
- * @param allocationMean allocated GPU share (%) averaged over the arrival period
- * @param allocationPeak highest allocated GPU share (%)
+ * @param allocationMean allocation (%) averaged over the arrival period
+ * @param allocationPeak highest allocation (%)
+ * @param waitMean mean time from arrival to placement, milliseconds
  * @param gpusFull GPUs completely allocated at the last arrival
  * @param gpusShared GPUs partly allocated at the last arrival
  * @param failed pods given up
@@ -24,11 +25,11 @@ import java.util.function.ToDoubleFunction;
  * @param fragmentationAtLastArrival F(M) at the last arrival, % of capacity
  * @param p50Nanos median over runs of the runs' median decision latency
  * @param p99Nanos median over runs of the runs' 99th-percentile decision latency
- * @param curve per arrived-workload bucket: {@code [p25, median, p75]} of the allocated share over the
+ * @param curve per arrived-workload bucket: {@code [p25, median, p75]} of the allocation over the
  *     runs that have the bucket, or {@code null}
  */
 public record SimSummary(String policy, List<SimResult> runs, Stat allocationAt100, Stat allocationMean,
-    Stat allocationPeak, Stat gpusFull, Stat gpusShared, Stat failed, Stat pendingAtEnd,
+    Stat allocationPeak, Stat waitMean, Stat gpusFull, Stat gpusShared, Stat failed, Stat pendingAtEnd,
     Stat fragmentationAtLastArrival, long p50Nanos, long p99Nanos,
     List<double[]> curve) {
 
@@ -101,6 +102,7 @@ public record SimSummary(String policy, List<SimResult> runs, Stat allocationAt1
     long[] p99 = runs.stream().mapToLong(r -> r.latency().p99Nanos()).sorted().toArray();
     return new SimSummary(policy, runs, stat(runs, r -> r.allocationAt(100)),
         stat(runs, r -> r.totals().meanAllocatedPct()), stat(runs, r -> r.totals().peakAllocatedPct()),
+        stat(runs, r -> r.totals().meanWaitMillis()),
         stat(runs, r -> r.totals().atLastArrival().gpusFull()), stat(runs, r -> r.totals().atLastArrival().gpusShared()),
         stat(runs, r -> r.totals().failed()), stat(runs, r -> r.totals().pendingAtEnd()),
         stat(runs, r -> r.totals().atLastArrival().fragmentationPct()), p50[(p50.length - 1) / 2],

@@ -186,6 +186,8 @@ public final class Simulation {
     private long[] latencies = new long[1024];
     private int latencyCount;
     private long now;
+    private long waitTotal;
+    private long waitMax;
     private SimResult.Snapshot atLastArrival;
     private List<SimResult.NodeHeat> heat = List.of();
     private Map<String, Long> lastLayouts = Map.of();
@@ -242,7 +244,8 @@ public final class Simulation {
         }
         SimPod pod = new SimPod(PodSpec.of(a.namespace(), a.name(), a.uid(), Map.of()), r.cpuMilli(), r.memoryMiB(), 0,
             SimPod.FOREVER);
-        hold(new ClusterState.Placed(pod, st.byInternal.get(moved.node()), flatten(a.devices()), a.mig()));
+        List<ContainerDevice> devices = flatten(a.devices());
+        hold(new ClusterState.Placed(pod, st.byInternal.get(moved.node()), devices, a.mig(), bookedMilli(devices)));
       }
       reference = policy.reference() == null ? null
           : new ReferencePolicy(policy.reference(), st, demand, options.seed());
@@ -437,8 +440,12 @@ public final class Simulation {
     }
 
     private void place(SimPod pod, int node, List<ContainerDevice> devices, List<MigAllocation> mig) {
-      hold(new ClusterState.Placed(pod, node, devices, mig));
-      placedOnce.add(pod.spec().uid());
+      hold(new ClusterState.Placed(pod, node, devices, mig, demand.milli(pod)));
+      if (placedOnce.add(pod.spec().uid())) {
+        long wait = now - pod.arrivalMillis();
+        waitTotal += wait;
+        waitMax = Math.max(waitMax, wait);
+      }
       if (pod.durationMillis() != SimPod.FOREVER) {
         long end = pod.durationMillis() > Long.MAX_VALUE - now ? Long.MAX_VALUE - 1 : now + pod.durationMillis();
         departures.add(new long[] {end, departing.size()});
@@ -469,7 +476,7 @@ public final class Simulation {
 
     private void record() {
       double cap = Math.max(1, st.gpuCount());
-      double allocated = 100 * st.allocatedTotal / cap;
+      double allocated = 100.0 * st.demandRunning / (cap * 1000);
       if (atLastArrival == null && now > lastTime) {
         allocatedArea += lastAllocated * (now - lastTime);
       }
@@ -560,7 +567,8 @@ public final class Simulation {
         heatMap.add(new SimResult.NodeHeat(st.nodes[i].name(), cells));
       }
       double cap = Math.max(1, st.gpuCount());
-      atLastArrival = new SimResult.Snapshot(running.size(), 100 * st.allocatedTotal / cap,
+      atLastArrival = new SimResult.Snapshot(running.size(), 100.0 * st.demandRunning / (cap * 1000),
+          100 * st.bookedTotal / cap,
           st.memCapacity == 0 ? 0 : 100.0 * st.memBooked / st.memCapacity,
           st.coreCapacity == 0 ? 0 : 100.0 * st.coresBooked / st.coreCapacity, full, shared, 100 * st.fragTotal / cap,
           st.freeTotal <= 1e-9 ? 0 : 100 * st.fragTotal / st.freeTotal);
@@ -577,8 +585,9 @@ public final class Simulation {
       double span = lastArrivalMillis - firstArrivalMillis;
       double mean = span > 0 ? allocatedArea / span : series.meanAllocated();
       SimResult.Totals totals = new SimResult.Totals(workload.pods().size(), placedOnce.size(), failed, pending.size(),
-          completed, gpus, gpus * 1000L, arrivedMilli, mean, peakAllocated, atLastArrival, step, lastArrivalMillis,
-          now);
+          completed, gpus, gpus * 1000L, arrivedMilli, mean, peakAllocated,
+          placedOnce.isEmpty() ? 0 : (double) waitTotal / placedOnce.size(), waitMax, atLastArrival, step,
+          lastArrivalMillis, now);
       long[] lat = Arrays.copyOf(latencies, latencyCount);
       Arrays.sort(lat);
       SimResult.Latency latency = lat.length == 0 ? SimResult.Latency.NONE
@@ -588,6 +597,16 @@ public final class Simulation {
           series.samples(options.maxSamples()), series.byArrived(Series.ALLOCATED), series.byArrived(Series.FRAGMENTATION),
           reasons, failedByClass, new SimResult.Mig(st.migCreated, st.migDestroyed, st.migRelayouts, lastLayouts), heat,
           latency);
+    }
+    /** Milli-GPU that these bookings take: per GPU the larger of its memory and cores shares. */
+    private long bookedMilli(List<ContainerDevice> devices) {
+      double total = 0;
+      for (ContainerDevice d : devices) {
+        GpuDevice g = st.dev[st.gpuByUuid.get(d.uuid())];
+        total += Math.min(1, Math.max(g.devmem() > 0 ? (double) d.usedmem() / g.devmem() : 0,
+            g.devcore() > 0 ? (double) d.usedcores() / g.devcore() : 0));
+      }
+      return Math.round(total * 1000);
     }
   }
 
