@@ -72,7 +72,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--policy", paramLabel = "P", split = ";",
       description = {"policy to run, repeatable (default: binpack, spread, fragmentation): binpack, spread, "
           + "fragmentation, hami-default, NODE/GPU (e.g. binpack/numa,binpack), ref:random-fit, ref:best-fit, "
-          + "ref:fgd; suffix @mig or @hami-core moves every GPU into that pool"})
+          + "ref:fgd, ref:fgd-gpu; suffix @mig or @hami-core moves every GPU into that pool"})
   List<String> policies = new ArrayList<>();
 
   @Option(names = "--trace-mode", paramLabel = "MODE", defaultValue = "fgd",

@@ -104,10 +104,10 @@ class SimulateCommandTest {
     Path n = Files.writeString(dir.resolve("n.csv"), nodes);
     Path p = Files.writeString(dir.resolve("p.csv"), pods);
     Run r = simulate("--trace-nodes", n.toString(), "--trace-pods", p.toString(), "--seeds", "3", "--policy",
-        "ref:fgd;ref:best-fit;ref:random-fit;binpack;fragmentation", "--check-every", "1", "--quiet");
+        "ref:fgd;ref:fgd-gpu;ref:best-fit;ref:random-fit;binpack;fragmentation", "--check-every", "1", "--quiet");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("fixed random node order per seed", "Beware of Fragmentation", "seeds 42..44");
     assertThat(r.out().lines().filter(l -> l.startsWith("ref:") || l.startsWith("binpack")
-        || l.startsWith("fragmentation"))).hasSize(5);
+        || l.startsWith("fragmentation"))).hasSize(6);
   }
 }

@@ -75,7 +75,8 @@ final class ReferencePolicy {
     return switch (kind) {
       case RANDOM_FIT -> randomFit(feasible, shape, types);
       case BEST_FIT -> bestFit(feasible, shape, types);
-      case FGD -> fgd(feasible, shape, types, pod.cpuMilli());
+      case FGD -> fgd(feasible, shape, types, pod.cpuMilli(), true);
+      case FGD_GPU_ONLY -> fgd(feasible, shape, types, pod.cpuMilli(), false);
     };
   }
 
@@ -189,14 +190,16 @@ final class ReferencePolicy {
     return new Choice(n, firstFree(h, shape.gpus()));
   }
 
-  private Choice fgd(List<Integer> feasible, WorkloadMix.Shape shape, List<String> types, long cpuReq) {
+  private Choice fgd(List<Integer> feasible, WorkloadMix.Shape shape, List<String> types, long cpuReq,
+      boolean withCpu) {
     int bestNode = -1;
     int bestScore = -1;
     int[] bestGpus = null;
     for (int n : feasible) {
       List<WorkloadMix.Gpu> gpus = st.gpusOf(n);
-      double before = st.mix.fragmentation(gpus, st.cpuFree[n]);
-      long cpuAfter = st.cpuFree[n] - cpuReq;
+      long cpuBefore = withCpu ? st.cpuFree[n] : Long.MAX_VALUE;
+      long cpuAfter = withCpu ? st.cpuFree[n] - cpuReq : Long.MAX_VALUE;
+      double before = st.mix.fragmentation(gpus, cpuBefore);
       double after;
       int[] chosen;
       if (shape == null) {

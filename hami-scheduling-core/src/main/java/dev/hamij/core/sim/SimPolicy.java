@@ -15,7 +15,9 @@ import java.util.Set;
  *   <li>{@code NODE/GPU}: any node policy with any GPU policy or comma chain, e.g. {@code binpack/numa,binpack},
  *       {@code spread/topology-aware}, {@code binpack/mutex};</li>
  *   <li>{@code ref:random-fit}, {@code ref:best-fit}, {@code ref:fgd}: the FGD paper's reference
- *       policies, implemented in the simulator only (not by the scheduler) to calibrate the harness;</li>
+ *       policies, implemented in the simulator only (not by the scheduler) to calibrate the harness;
+ *       {@code ref:fgd-gpu}: FGD with the CPU dimension left out of fragmentation (an ablation that
+ *       sees what the scheduler's own {@code fragmentation} policy can see);</li>
  * </ul>
  * optionally followed by {@code @mig} or {@code @hami-core} to move every GPU into that pool
  * ({@link SimCluster#withPool}). Immutable.
@@ -35,7 +37,9 @@ public record SimPolicy(String spec, Reference reference, String nodePolicy, Str
     /** The node left with the least combined CPU and GPU, the tightest fitting GPU. */
     BEST_FIT,
     /** Fragmentation Gradient Descent: the placement that raises the node's fragmentation least. */
-    FGD
+    FGD,
+    /** FGD with fragmentation measured on GPUs only (CPU never makes a request unplaceable). */
+    FGD_GPU_ONLY
   }
 
   private static final Set<String> NODE_POLICIES =
@@ -65,7 +69,9 @@ public record SimPolicy(String spec, Reference reference, String nodePolicy, Str
         case "random-fit" -> Reference.RANDOM_FIT;
         case "best-fit" -> Reference.BEST_FIT;
         case "fgd" -> Reference.FGD;
-        default -> throw bad(spec, "reference policy \"" + s.substring(4) + "\" is not random-fit, best-fit or fgd");
+        case "fgd-gpu" -> Reference.FGD_GPU_ONLY;
+        default -> throw bad(spec, "reference policy \"" + s.substring(4)
+            + "\" is not random-fit, best-fit, fgd or fgd-gpu");
       };
       return new SimPolicy(spec.trim(), r, "", "", pool);
     }
@@ -107,7 +113,7 @@ public record SimPolicy(String spec, Reference reference, String nodePolicy, Str
 
   private static IllegalArgumentException bad(String spec, String why) {
     return new IllegalArgumentException("policy \"" + spec + "\": " + why + "; expected binpack, spread, fragmentation,"
-        + " hami-default, NODE/GPU (e.g. binpack/numa,binpack), ref:random-fit, ref:best-fit or ref:fgd,"
+        + " hami-default, NODE/GPU (e.g. binpack/numa,binpack), ref:random-fit, ref:best-fit, ref:fgd or ref:fgd-gpu,"
         + " optionally followed by @mig or @hami-core");
   }
 

@@ -88,7 +88,7 @@ final class SimFx {
 
   static final List<String> POLICIES = List.of("binpack", "spread", "fragmentation", "hami-default",
       "binpack/numa,binpack", "spread/topology-aware", "binpack/mutex", "binpack@mig", "spread@hami-core",
-      "ref:best-fit", "ref:fgd", "ref:random-fit");
+      "ref:best-fit", "ref:fgd", "ref:fgd-gpu", "ref:random-fit");
 
   static Gen<Scenario> scenarios() {
     return (rnd, size) -> {
