@@ -3,6 +3,7 @@ package dev.hamij.core;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,16 +19,16 @@ final class Evaluation {
   private final PodRequest pod;
   private final NodeFit.QuotaView quota;
   private final boolean strict;
-  private final NodeFit.Result[] known;
+  private final Map<Integer, NodeFit.Result> known;
 
   Evaluation(String[] names, NodeState[] states, PodRequest pod, NodeFit.QuotaView quota, boolean strict,
-      NodeFit.Result[] known) {
+      Map<Integer, NodeFit.Result> known) {
     this.names = names;
     this.states = states;
     this.pod = pod;
     this.quota = quota;
     this.strict = strict;
-    this.known = known;
+    this.known = Map.copyOf(known);
   }
 
   List<Decision.NodeResult> allResults() {
@@ -41,7 +42,7 @@ final class Evaluation {
         out.add(new Decision.NodeResult(names[i], false, 0, NODE_UNREGISTERED));
         continue;
       }
-      NodeFit.Result r = known[i] != null ? known[i] : NodeFit.evaluate(states[i], pod, quota, strict, null);
+      NodeFit.Result r = known.containsKey(i) ? known.get(i) : NodeFit.evaluate(states[i], pod, quota, strict, null);
       out.add(new Decision.NodeResult(names[i], r.fits, r.fits ? r.score : 0, r.fits ? "" : r.reason));
     }
     return List.copyOf(out);

@@ -4,6 +4,7 @@ import dev.hamij.api.Annotations;
 import dev.hamij.api.GpuDevice;
 import dev.hamij.api.HamiFormatException;
 import dev.hamij.api.PairScoresCodec;
+import dev.hamij.api.RegisterCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -37,7 +38,7 @@ public final class GpuScheduler {
 
   private final SchedulerConfig config;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private final Map<String, NodeState> nodes = new HashMap<>();
+  private final NodeIndex nodes = new NodeIndex();
   private final Map<String, PodEntry> pods = new HashMap<>();
   private final Map<String, Set<String>> podsByNode = new HashMap<>();
   private final Map<String, MigShape> shapeCache = new HashMap<>();
@@ -70,10 +71,7 @@ public final class GpuScheduler {
    */
   public void upsertNode(String name, List<GpuDevice> devices, Map<String, String> nodeAnnotations) {
     Map<String, String> ann = nodeAnnotations == null ? Map.of() : nodeAnnotations;
-    Set<String> cordoned = cordoned(ann.get(Annotations.DEVICE_CORDON));
-    String rawScores = ann.get(Annotations.NODE_NVIDIA_SCORE);
-    Map<String, Map<String, Integer>> scores =
-        rawScores == null || rawScores.isBlank() ? Map.of() : PairScoresCodec.decode(rawScores, name);
+    Map<String, Map<String, Integer>> scores = pairScores(name, ann);
     Lock w = lock.writeLock();
     w.lock();
     try {
@@ -81,7 +79,8 @@ public final class GpuScheduler {
         nodes.remove(name);
         return;
       }
-      NodeRegistration reg = new NodeRegistration(name, devices, cordoned, scores, shapeCache, config);
+      NodeRegistration reg = new NodeRegistration(name, devices, cordoned(ann.get(Annotations.DEVICE_CORDON)), scores,
+          shapeCache, config);
       List<PodEntry> onNode = new ArrayList<>();
       for (String uid : podsByNode.getOrDefault(name, Set.of())) {
         onNode.add(pods.get(uid));
@@ -90,6 +89,29 @@ public final class GpuScheduler {
     } finally {
       w.unlock();
     }
+  }
+
+  private NodeRegistration registration(String name, List<GpuDevice> devices, Map<String, String> ann,
+      Map<String, MigShape> shapes) {
+    return new NodeRegistration(name, devices, cordoned(ann.get(Annotations.DEVICE_CORDON)), pairScores(name, ann),
+        shapes, config);
+  }
+
+  private static Map<String, Map<String, Integer>> pairScores(String node, Map<String, String> ann) {
+    String raw = ann.get(Annotations.NODE_NVIDIA_SCORE);
+    return raw == null || raw.isBlank() ? Map.of() : PairScoresCodec.decode(raw, node);
+  }
+
+  /**
+   * Registers or replaces a node from its annotations alone: decodes {@code hami.io/node-nvidia-register}
+   * (JSON or legacy string) and continues as {@link #upsertNode(String, List, Map)}.
+   *
+   * @throws HamiFormatException when the register annotation is missing or malformed, or the pair
+   *     scores are; the node is then left as it was (HAMi keeps the previous registration)
+   */
+  public void upsertNode(String name, Map<String, String> nodeAnnotations) {
+    upsertNode(name, RegisterCodec.decode(nodeAnnotations.get(Annotations.NODE_NVIDIA_REGISTER), name),
+        nodeAnnotations);
   }
 
   /** GPU UUIDs of {@code hami.io/device-cordon}: comma list, trimmed, blanks dropped. */
@@ -243,15 +265,78 @@ public final class GpuScheduler {
     return decide(pod, null, true);
   }
 
+  /**
+   * HAMi's simulation mode (scheduler.md §5.13): decides for {@code pod} over the given nodes as if
+   * they carried no pods at all (their registration and annotations only), still consulting the
+   * pod's namespace quota. Nothing is booked and the ledger's nodes are not consulted. A node given
+   * with no GPUs is reported as {@code node unregistered}.
+   *
+   * @throws dev.hamij.api.HamiFormatException when a node's pair-score annotation is malformed
+   */
+  public Decision simulate(PodSpec pod, List<NodeSpec> candidates) {
+    PodRequest req;
+    try {
+      req = PodRequest.of(pod, config);
+    } catch (PodRequest.Invalid e) {
+      return invalid(pod, e);
+    }
+    if (!req.any) {
+      return notGpu(pod);
+    }
+    String[] names = new String[candidates.size()];
+    NodeState[] states = new NodeState[names.length];
+    float[] scores = new float[names.length];
+    Map<String, MigShape> shapes = new HashMap<>();
+    for (int i = 0; i < names.length; i++) {
+      NodeSpec n = candidates.get(i);
+      names[i] = n.name();
+      if (!n.devices().isEmpty()) {
+        states[i] = NodeState.build(registration(n.name(), n.devices(), n.annotations(), shapes), List.of());
+        scores[i] = states[i].score;
+      }
+    }
+    Lock r = lock.readLock();
+    r.lock();
+    NodeFit.QuotaView quota;
+    try {
+      quota = quotas.view(pod.namespace(), pod.uid().isEmpty() ? null : pods.get(pod.uid()));
+    } finally {
+      r.unlock();
+    }
+    return conclude(pod, req, names, states, scores, quota, false);
+  }
+
+  /**
+   * A node as given to {@link #simulate}: its name, decoded GPUs and node annotations.
+   *
+   * @param name node name
+   * @param devices decoded {@code hami.io/node-nvidia-register}; empty when missing or invalid
+   * @param annotations node annotations (cordon list, pair scores)
+   */
+  public record NodeSpec(String name, List<GpuDevice> devices, Map<String, String> annotations) {
+    public NodeSpec {
+      devices = devices == null ? List.of() : List.copyOf(devices);
+      annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+    }
+  }
+
+  private static Decision invalid(PodSpec pod, PodRequest.Invalid e) {
+    return new Decision(pod, Decision.Outcome.INVALID_REQUEST, e.getMessage(), null, 0, null, null, null);
+  }
+
+  private static Decision notGpu(PodSpec pod) {
+    return new Decision(pod, Decision.Outcome.NOT_GPU_POD, "", null, 0, null, null, null);
+  }
+
   private Decision decide(PodSpec pod, Collection<String> candidates, boolean reserve) {
     PodRequest req;
     try {
       req = PodRequest.of(pod, config);
     } catch (PodRequest.Invalid e) {
-      return new Decision(pod, Decision.Outcome.INVALID_REQUEST, e.getMessage(), null, 0, null, null, null);
+      return invalid(pod, e);
     }
     if (!req.any) {
-      return new Decision(pod, Decision.Outcome.NOT_GPU_POD, "", null, 0, null, null, null);
+      return notGpu(pod);
     }
     if (reserve && pod.uid().isEmpty()) {
       throw new IllegalArgumentException("pod " + pod.ref() + " needs a uid to be scheduled");
@@ -265,91 +350,97 @@ public final class GpuScheduler {
         own = null;
       }
       String[] names = candidates == null
-          ? new TreeMap<>(nodes).keySet().toArray(new String[0])
+          ? nodes.sortedNames()
           : candidates.toArray(new String[0]);
       NodeState[] states = new NodeState[names.length];
+      float[] scores = new float[names.length];
       for (int i = 0; i < names.length; i++) {
-        NodeState s = nodes.get(names[i]);
-        if (s != null && own != null && own.node().equals(names[i])) {
-          s = s.minus(own);
+        int slot = nodes.slot(names[i]);
+        if (slot >= 0) {
+          states[i] = nodes.state(slot);
+          scores[i] = nodes.score(slot);
+          if (own != null && own.node().equals(names[i])) {
+            states[i] = states[i].minus(own);
+            scores[i] = states[i].score;
+          }
         }
-        states[i] = s;
       }
-      NodeFit.QuotaView quota = quotas.view(pod.namespace(), own);
-      NodeFit.Result[] known = new NodeFit.Result[names.length];
-      int chosen = choose(names, states, req, quota, known);
-      Evaluation ev = new Evaluation(names, states, req, quota, config.strictUpstream(), known);
-      if (chosen < 0) {
-        return new Decision(pod, Decision.Outcome.UNSCHEDULABLE, "", null, 0, null, null, ev);
-      }
-      NodeFit.Result r = known[chosen];
-      if (reserve) {
-        book(PodEntry.of(new PodAllocation(pod.uid(), pod.namespace(), pod.name(), names[chosen], r.devices, r.mig,
-            req.numInit, false)));
-      }
-      return new Decision(pod, Decision.Outcome.SCHEDULED, "", names[chosen], r.score, r.devices, r.mig, ev);
+      return conclude(pod, req, names, states, scores, quotas.view(pod.namespace(), own), reserve);
     } finally {
       l.unlock();
     }
   }
 
+  /** Chooses among the node versions and, when {@code reserve}, books the result (caller holds the write lock). */
+  private Decision conclude(PodSpec pod, PodRequest req, String[] names, NodeState[] states, float[] scores,
+      NodeFit.QuotaView quota, boolean reserve) {
+    Map<Integer, NodeFit.Result> known = new HashMap<>();
+    int chosen = choose(names, states, scores, req, quota, known);
+    Evaluation ev = new Evaluation(names, states, req, quota, config.strictUpstream(), known);
+    if (chosen < 0) {
+      return new Decision(pod, Decision.Outcome.UNSCHEDULABLE, "", null, 0, null, null, ev);
+    }
+    NodeFit.Result r = known.get(chosen);
+    if (reserve) {
+      book(PodEntry.of(new PodAllocation(pod.uid(), pod.namespace(), pod.name(), names[chosen], r.devices, r.mig,
+          req.numInit, false)));
+    }
+    return new Decision(pod, Decision.Outcome.SCHEDULED, "", names[chosen], r.score, r.devices, r.mig, ev);
+  }
+
   /**
-   * Index of the best fitting candidate, or -1. Candidates that pass the prefilter are fully
-   * evaluated best-score-first until one fits, which gives the same answer as evaluating all of them.
+   * Index of the best fitting candidate, or -1. The best candidate that passes the prefilter is
+   * fully evaluated; only if it does not fit are the others evaluated, best first, until one fits.
+   * This gives the same answer as evaluating every candidate.
    */
-  private int choose(String[] names, NodeState[] states, PodRequest req, NodeFit.QuotaView quota,
-      NodeFit.Result[] known) {
+  private int choose(String[] names, NodeState[] states, float[] scores, PodRequest req, NodeFit.QuotaView quota,
+      Map<Integer, NodeFit.Result> known) {
     if (!Prefilter.quotaMayFit(req, quota)) {
       return -1;
     }
     boolean strict = config.strictUpstream();
+    boolean spread = req.nodeSpread;
+    int best = -1;
+    for (int i = 0; i < names.length; i++) {
+      if (states[i] != null && (best < 0 || better(scores, names, spread, i, best))
+          && Prefilter.mayFit(states[i], req, strict)) {
+        best = i;
+      }
+    }
+    if (best < 0) {
+      return -1;
+    }
+    NodeFit.Result first = NodeFit.evaluate(states[best], req, quota, strict, null);
+    known.put(best, first);
+    if (first.fits) {
+      return best;
+    }
     int[] idx = new int[names.length];
     int k = 0;
     for (int i = 0; i < names.length; i++) {
-      if (states[i] != null && Prefilter.mayFit(states[i], req, strict)) {
+      if (i != best && states[i] != null && Prefilter.mayFit(states[i], req, strict)) {
         idx[k++] = i;
       }
     }
-    boolean spread = req.nodeSpread;
-    int failures = 0;
-    while (k > 0) {
-      if (failures == 8) {
-        Integer[] rest = new Integer[k];
-        for (int j = 0; j < k; j++) {
-          rest[j] = idx[j];
-        }
-        Arrays.sort(rest, (a, b) -> better(states, names, spread, a, b) ? -1 : better(states, names, spread, b, a) ? 1 : 0);
-        for (int i : rest) {
-          NodeFit.Result r = NodeFit.evaluate(states[i], req, quota, strict, null);
-          known[i] = r;
-          if (r.fits) {
-            return i;
-          }
-        }
-        return -1;
-      }
-      int best = 0;
-      for (int j = 1; j < k; j++) {
-        if (better(states, names, spread, idx[j], idx[best])) {
-          best = j;
-        }
-      }
-      int i = idx[best];
+    Integer[] rest = new Integer[k];
+    for (int j = 0; j < k; j++) {
+      rest[j] = idx[j];
+    }
+    Arrays.sort(rest, (a, b) -> better(scores, names, spread, a, b) ? -1 : better(scores, names, spread, b, a) ? 1 : 0);
+    for (int i : rest) {
       NodeFit.Result r = NodeFit.evaluate(states[i], req, quota, strict, null);
-      known[i] = r;
+      known.put(i, r);
       if (r.fits) {
         return i;
       }
-      idx[best] = idx[--k];
-      failures++;
     }
     return -1;
   }
 
   /** Node order of scheduler.md §5.11 with the documented tie-break: smaller node name first. */
-  private static boolean better(NodeState[] states, String[] names, boolean spread, int a, int b) {
-    float sa = states[a].score;
-    float sb = states[b].score;
+  private static boolean better(float[] scores, String[] names, boolean spread, int a, int b) {
+    float sa = scores[a];
+    float sb = scores[b];
     if (sa != sb) {
       return spread ? sa < sb : sa > sb;
     }
@@ -401,7 +492,9 @@ public final class GpuScheduler {
     r.lock();
     try {
       List<ClusterUsage.NodeUsage> nodeList = new ArrayList<>();
-      for (NodeState s : new TreeMap<>(nodes).values()) {
+      List<NodeState> all = nodes.values();
+      all.sort(java.util.Comparator.comparing(NodeState::name));
+      for (NodeState s : all) {
         List<ClusterUsage.GpuUsage> gpus = new ArrayList<>();
         for (int i = 0; i < s.size(); i++) {
           gpus.add(new ClusterUsage.GpuUsage(s.reg.devices[i], s.healthy[i], s.reg.cordoned[i], s.used[i],

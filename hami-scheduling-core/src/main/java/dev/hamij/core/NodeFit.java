@@ -124,29 +124,38 @@ final class NodeFit {
     }
   }
 
-  /** Growable triple list (device, mem, cores) of the devices selected for one container. */
+  /**
+   * The devices selected for one container: requested memory and cores per device, and what each
+   * will book (the MIG profile's memory and cores on a MIG GPU, the request elsewhere).
+   */
   private static final class Selection {
     int[] dev = new int[8];
     int[] mem = new int[8];
     int[] cores = new int[8];
+    int[] bookedMem = new int[8];
+    int[] bookedCores = new int[8];
     int size;
 
-    void add(int d, int m, int c) {
+    void add(int d, int m, int c, int bm, int bc) {
       if (size == dev.length) {
         dev = Arrays.copyOf(dev, size * 2);
         mem = Arrays.copyOf(mem, size * 2);
         cores = Arrays.copyOf(cores, size * 2);
+        bookedMem = Arrays.copyOf(bookedMem, size * 2);
+        bookedCores = Arrays.copyOf(bookedCores, size * 2);
       }
       dev[size] = d;
       mem[size] = m;
       cores[size] = c;
+      bookedMem[size] = bm;
+      bookedCores[size] = bc;
       size++;
     }
 
     Selection subset(int[] positions) {
       Selection out = new Selection();
       for (int p : positions) {
-        out.add(dev[p], mem[p], cores[p]);
+        out.add(dev[p], mem[p], cores[p], bookedMem[p], bookedCores[p]);
       }
       return out;
     }
@@ -396,13 +405,20 @@ final class NodeFit {
       if (r.mempercentage() != ContainerDeviceRequest.MEMPERCENTAGE_UNSET && r.memreq() == 0) {
         mem = dev.devmem() * r.mempercentage() / 100;
       }
-      if (w.quota.active() && !quotaFits(w, c, tmp, d, mem, cores)) {
+      boolean migGpu = reg.mig[d];
+      int bookedMem = mem;
+      int bookedCores = cores;
+      MigShape.Profile migProfile = migGpu ? migPick(w, d, tmp, mem) : null;
+      if (migProfile != null) {
+        bookedMem = migProfile.memoryMB();
+        bookedCores = migProfile.core();
+      }
+      if (w.quota.active() && !quotaFits(w, c, tmp, d, bookedMem, bookedCores)) {
         reject(w, reasons, Reason.ResourceQuotaNotFit, c, d, "namespace " + pod.pod.namespace()
             + " quota would be exceeded (" + quotaText(w.quota) + ")");
         i--;
         continue;
       }
-      boolean migGpu = reg.mig[d];
       if ((!migGpu || w.strict) && dev.devmem() - w.usedMem[d] < mem) {
         reject(w, reasons, Reason.CardInsufficientMemory, c, d,
             "needs " + mem + " MiB, " + (dev.devmem() - w.usedMem[d]) + " MiB free");
@@ -426,7 +442,7 @@ final class NodeFit {
         i--;
         continue;
       }
-      if (migGpu && !migPlaceable(w, d, tmp, mem)) {
+      if (migGpu && migProfile == null) {
         reject(w, reasons, Reason.CardMigTopologyInfeasible, c, d, migDetail(w, d, mem));
         i--;
         continue;
@@ -435,7 +451,7 @@ final class NodeFit {
         if (!topo) {
           nums--;
         }
-        tmp.add(d, mem, cores);
+        tmp.add(d, mem, cores, bookedMem, bookedCores);
       }
       if (nums == 0 && !topo) {
         return tmp;
@@ -479,8 +495,11 @@ final class NodeFit {
     return String.join(", ", parts);
   }
 
-  /** scheduler.md §6.2.3 {@code migPlaceable}: this container's earlier picks on the GPU, then the candidate. */
-  private static boolean migPlaceable(Work w, int d, Selection tmp, int mem) {
+  /**
+   * scheduler.md §6.2.3 {@code migPlaceable}: replays this container's earlier picks on the GPU,
+   * then returns the profile the candidate would get, or null when none can be placed.
+   */
+  private static MigShape.Profile migPick(Work w, int d, Selection tmp, int mem) {
     MigShape shape = w.s.reg.shapes[d];
     long occ = w.occupied(d);
     int[] counts = w.counts(d);
@@ -490,12 +509,13 @@ final class NodeFit {
       }
       int pick = shape.choose(occ, counts, tmp.mem[k]);
       if (pick < 0) {
-        return false;
+        return null;
       }
       occ |= shape.profiles[pick >>> 16].masks()[pick & 0xffff];
       counts[pick >>> 16]++;
     }
-    return shape.choose(occ, counts, mem) >= 0;
+    int pick = shape.choose(occ, counts, mem);
+    return pick < 0 ? null : shape.profiles[pick >>> 16];
   }
 
   private static String migDetail(Work w, int d, int mem) {
@@ -536,7 +556,7 @@ final class NodeFit {
     }
     boolean init = c < w.pod.numInit;
     for (int k = 0; k < tmp.size; k++) {
-      add(init, tmp.dev[k], tmp.mem[k], tmp.cores[k], initMem, initCores, appMem, appCores);
+      add(init, tmp.dev[k], tmp.bookedMem[k], tmp.bookedCores[k], initMem, initCores, appMem, appCores);
     }
     add(init, cand, mem, cores, initMem, initCores, appMem, appCores);
     long totalMem = 0;

@@ -1,5 +1,6 @@
 package dev.hamij.core;
 
+import dev.hamij.api.GpuDevice;
 import dev.hamij.api.MigAllocation;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,7 +40,17 @@ final class NodeState {
   final int[][] migCounts;
   /** Largest MIG profile memory still placeable per MIG GPU (-1: none). */
   final int[] migLargest;
+  /**
+   * Per GPU, {@link #STRIDE} ints read by the {@link Prefilter} in one sequential pass: flags,
+   * free slots, free MiB, free cores, total MiB, total cores, used cores, largest placeable MIG MiB.
+   */
+  final int[] packed;
   final float score;
+
+  static final int STRIDE = 8;
+  static final int ELIGIBLE = 1;
+  static final int MIG = 2;
+  static final int IN_USE = 4;
 
   private NodeState(NodeRegistration reg, int[] used, int[] usedMem, int[] usedCores, int[] votes,
       List<List<ClusterUsage.MigInstance>> instances) {
@@ -54,6 +65,7 @@ final class NodeState {
     this.migMask = new long[n];
     this.migCounts = new int[n][];
     this.migLargest = new int[n];
+    this.packed = new int[n * STRIDE];
     long u = 0;
     long c = 0;
     long m = 0;
@@ -77,6 +89,17 @@ final class NodeState {
         migCounts[i] = counts;
         migLargest[i] = shape.largestPlaceable(mask, counts);
       }
+      GpuDevice dev = reg.devices[i];
+      int base = i * STRIDE;
+      packed[base] = (reg.nvidia[i] && healthy[i] && !reg.cordoned[i] ? ELIGIBLE : 0) | (reg.mig[i] ? MIG : 0)
+          | (used[i] > 0 ? IN_USE : 0);
+      packed[base + 1] = dev.count() - used[i];
+      packed[base + 2] = dev.devmem() - usedMem[i];
+      packed[base + 3] = dev.devcore() - usedCores[i];
+      packed[base + 4] = dev.devmem();
+      packed[base + 5] = dev.devcore();
+      packed[base + 6] = usedCores[i];
+      packed[base + 7] = reg.mig[i] ? migLargest[i] : -1;
       u += used[i];
       c += usedCores[i];
       m += usedMem[i];

@@ -14,7 +14,7 @@ final class Prefilter {
 
   /** False only when {@link NodeFit#evaluate} would certainly not fit the pod on this node. */
   static boolean mayFit(NodeState s, PodRequest pod, boolean strict) {
-    NodeRegistration reg = s.reg;
+    int[] p = s.packed;
     int n = s.size();
     boolean filters = pod.hasDeviceFilters();
     for (ContainerDeviceRequest r : pod.containers) {
@@ -22,47 +22,47 @@ final class Prefilter {
         continue;
       }
       int cores = Math.min(r.coresreq(), 100);
+      int memreq = r.memreq();
+      int pct = memreq == 0 && r.mempercentage() != ContainerDeviceRequest.MEMPERCENTAGE_UNSET ? r.mempercentage() : -1;
+      int need = r.nums();
       int eligible = 0;
       boolean migEligible = false;
-      for (int d = 0; d < n; d++) {
-        if (!reg.nvidia[d] || !s.healthy[d] || reg.cordoned[d]) {
+      for (int d = 0, base = 0; d < n && eligible < need && !migEligible; d++, base += NodeState.STRIDE) {
+        int flags = p[base];
+        if ((flags & NodeState.ELIGIBLE) == 0 || p[base + 1] <= 0
+            || (pod.mutex && (flags & NodeState.IN_USE) != 0)) {
           continue;
         }
-        GpuDevice dev = reg.devices[d];
-        if (filters && !(pod.typeAllowed(reg.typeUpper[d]) && pod.modeAllowed(dev.mode())
-            && pod.uuidAllowed(dev.id()))) {
+        int totalMem = p[base + 4];
+        int mem = pct >= 0 ? totalMem * pct / 100 : memreq;
+        boolean mig = (flags & NodeState.MIG) != 0;
+        if ((!mig || strict) && p[base + 2] < mem) {
           continue;
         }
-        int used = s.used[d];
-        if (dev.count() <= used || (pod.mutex && used > 0)) {
+        int totalCore = p[base + 5];
+        if (p[base + 3] < cores || (totalCore == 100 && cores == 100 && (flags & NodeState.IN_USE) != 0)
+            || (totalCore != 0 && p[base + 6] == totalCore && cores == 0)) {
           continue;
         }
-        int mem = r.memreq() > 0 ? r.memreq() : 0;
-        if (r.mempercentage() != ContainerDeviceRequest.MEMPERCENTAGE_UNSET && r.memreq() == 0) {
-          mem = dev.devmem() * r.mempercentage() / 100;
-        }
-        boolean mig = reg.mig[d];
-        if ((!mig || strict) && dev.devmem() - s.usedMem[d] < mem) {
+        if (mig && p[base + 7] < mem) {
           continue;
         }
-        int usedCores = s.usedCores[d];
-        if (dev.devcore() - usedCores < cores || (dev.devcore() == 100 && cores == 100 && used > 0)
-            || (dev.devcore() != 0 && usedCores == dev.devcore() && cores == 0)) {
+        if (filters && !deviceAllowed(s, d, pod)) {
           continue;
         }
-        if (mig) {
-          if (s.migLargest[d] < mem) {
-            continue;
-          }
-          migEligible = true;
-        }
+        migEligible = mig;
         eligible++;
       }
-      if (eligible < r.nums() && !migEligible) {
+      if (eligible < need && !migEligible) {
         return false;
       }
     }
     return true;
+  }
+
+  private static boolean deviceAllowed(NodeState s, int d, PodRequest pod) {
+    GpuDevice dev = s.reg.devices[d];
+    return pod.typeAllowed(s.reg.typeUpper[d]) && pod.modeAllowed(dev.mode()) && pod.uuidAllowed(dev.id());
   }
 
   /**

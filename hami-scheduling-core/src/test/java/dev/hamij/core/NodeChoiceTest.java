@@ -121,4 +121,20 @@ class NodeChoiceTest {
     assertThat(d.outcome()).isEqualTo(Decision.Outcome.UNSCHEDULABLE);
     assertThat(d.failedNodes()).isEmpty();
   }
+
+  @Test
+  void simulationStartsFromEmptyNodesButKeepsTheQuota() {
+    twoNodesOneBusy();
+    List<GpuScheduler.NodeSpec> given = List.of(
+        new GpuScheduler.NodeSpec("busy", List.of(gpu("b0", 0, 10000)), Map.of()),
+        new GpuScheduler.NodeSpec("small", List.of(gpu("s0", 0, 4000)), Map.of()),
+        new GpuScheduler.NodeSpec("broken", List.of(), Map.of()));
+    Decision d = s.simulate(gpuPod("p", 1, 9000), given);
+    assertThat(d.node()).contains("busy");
+    assertThat(d.failedNodes()).containsOnly(Map.entry("small", "1/1 CardInsufficientMemory"),
+        Map.entry("broken", "node unregistered"));
+    assertThat(s.usage().pods()).hasSize(1);
+    s.setQuota("default", "q", Fx.kv("limits.nvidia.com/gpumem", "12000"));
+    assertThat(s.simulate(gpuPod("p", 1, 9000), given).scheduled()).isFalse();
+  }
 }
