@@ -200,6 +200,13 @@ class KubernetesTest {
     locks.lock("l1", "default", "waiter");
     assertThat(nodeAnnotations("l1").get(Annotations.NODE_LOCK)).endsWith(",default,waiter");
 
+    // owner already running on this node: its allocation is over
+    create(new PodBuilder(pod("default", "started", "uid-started")).editSpec().withNodeName("l1").endSpec()
+        .editStatus().withPhase("Running").endStatus().build());
+    setLock("l1", Instant.now(), "started");
+    locks.lock("l1", "default", "waiter");
+    assertThat(nodeAnnotations("l1").get(Annotations.NODE_LOCK)).endsWith(",default,waiter");
+
     // owner alive but the lock expired
     create(pod("default", "slow", "uid-slow"));
     setLock("l1", Instant.now().minus(Duration.ofMinutes(6)), "slow");
