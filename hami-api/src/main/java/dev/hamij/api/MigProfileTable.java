@@ -39,12 +39,14 @@ public final class MigProfileTable {
       return profiles.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
-    /** The profile as advertised in a register annotation: core = ceil(SMs × 100 / full-GPU SMs). */
+    /**
+     * The profile as advertised in a register annotation (node.md §4.3.2): core = ceil(SMs × 100 / SMs of the
+     * largest profile of this model), so the full-GPU profile advertises 100.
+     */
     public MigProfile advertised(Profile p) {
-      int full = fullGpuMultiprocessors > 0 ? fullGpuMultiprocessors
-          : p.multiprocessors() * computeSlicesTotal / Math.max(1, p.computeSlices());
-      int core = (int) Math.ceil(p.multiprocessors() * 100.0 / full);
-      return new MigProfile(p.name(), p.memoryMiB(), Math.min(100, core), p.computeSlices(), p.placements());
+      int full = profiles.stream().mapToInt(Profile::multiprocessors).max().orElse(0);
+      int core = full <= 0 ? 0 : (p.multiprocessors() * 100 + full - 1) / full;
+      return new MigProfile(p.name(), p.memoryMiB(), core, p.computeSlices(), p.placements());
     }
   }
 

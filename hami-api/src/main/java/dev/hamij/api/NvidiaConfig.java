@@ -70,11 +70,6 @@ public record NvidiaConfig(ResourceNames resourceNames, boolean overwriteEnv, in
     return knownMigGeometries.stream().filter(g -> g.matches(deviceType)).findFirst();
   }
 
-  /** The first allowlist entry whose model string is a substring of {@code nvmlName}. */
-  public Optional<MigAllowlistEntry> allowlistFor(String nvmlName) {
-    return migProfileAllowlist.stream().filter(e -> e.matches(nvmlName)).findFirst();
-  }
-
   /**
    * This configuration with a node's overrides applied (node.md §2.2 (b)): each of split count,
    * scalings, pre-configured memory, log level and NUMA topology is replaced when the node sets it

@@ -104,7 +104,7 @@ class ConfigLoaderTest {
     assertThat(d.knownMigGeometries()).extracting(g -> g.models().get(0)).containsExactly("A30", "A100-SXM4-40GB", "A100-SXM4-80GB");
     assertThat(d.geometryFor("NVIDIA A100-SXM4-40GB").orElseThrow().allowedGeometries().get(1))
         .containsExactly(new MigTemplate("2g.10gb", 10240, 3, 28), new MigTemplate("1g.5gb", 5120, 1, 14));
-    assertThat(d.allowlistFor("NVIDIA A100-SXM4-80GB").orElseThrow().profiles())
+    assertThat(d.migProfileAllowlist().stream().filter(e -> e.matches("NVIDIA A100-SXM4-80GB")).findFirst().orElseThrow().profiles())
         .containsExactly("1g.10gb", "2g.20gb", "3g.40gb", "7g.79gb");
     assertThat(d.migProfileAllowlist()).hasSize(9);
     assertThat(ConfigLoader.parse("nvidia:\n  deviceSplitCount:\n  migProfileAllowlist: []\n", "c").nvidia())

@@ -24,7 +24,7 @@ class MigProfileTableTest {
     assertThat(a100.profile("1g.10gb").orElseThrow().computeSlices()).isEqualTo(1);
     assertThat(a100.profile("1g.10gb").orElseThrow().memorySlices()).isEqualTo(2);
     MigProfile advertised = a100.advertised(a100.profile("2g.10gb").orElseThrow());
-    assertThat(advertised.core()).isEqualTo(26);
+    assertThat(advertised.core()).isEqualTo(29);
     assertThat(advertised.memoryMB()).isEqualTo(9856);
   }
 }

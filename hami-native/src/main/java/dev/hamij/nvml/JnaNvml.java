@@ -9,6 +9,7 @@ import com.sun.jna.Structure;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import dev.hamij.api.Placement;
 import dev.hamij.nvml.NvmlStructs.ComputeInstanceInfoT;
 import dev.hamij.nvml.NvmlStructs.ComputeInstanceProfileInfoT;
 import dev.hamij.nvml.NvmlStructs.EventDataT;
@@ -382,7 +383,7 @@ public final class JnaNvml implements Nvml {
   }
 
   @Override
-  public List<InstancePlacement> gpuInstancePossiblePlacements(DeviceHandle device, int profileId) {
+  public List<Placement> gpuInstancePossiblePlacements(DeviceHandle device, int profileId) {
     NvmlFunction f = NvmlFunction.GPU_INSTANCE_POSSIBLE_PLACEMENTS;
     Pointer p = pointer(f, device);
     String label = device + " profile id " + profileId;
@@ -393,9 +394,9 @@ public final class JnaNvml implements Nvml {
       return List.of();
     }
     check(NvmlNative.nvmlDeviceGetGpuInstancePossiblePlacements_v2(p, profileId, pairs, count), f, label);
-    List<InstancePlacement> out = new ArrayList<>();
+    List<Placement> out = new ArrayList<>();
     for (int i = 0; i < count.getValue(); i++) {
-      out.add(new InstancePlacement(pairs[2 * i], pairs[2 * i + 1]));
+      out.add(new Placement(pairs[2 * i], pairs[2 * i + 1]));
     }
     return List.copyOf(out);
   }
@@ -411,7 +412,7 @@ public final class JnaNvml implements Nvml {
 
   @Override
   public GpuInstanceHandle createGpuInstanceWithPlacement(
-      DeviceHandle device, int profileId, InstancePlacement placement) {
+      DeviceHandle device, int profileId, Placement placement) {
     NvmlFunction f = NvmlFunction.CREATE_GPU_INSTANCE_WITH_PLACEMENT;
     PlacementT pl = new PlacementT();
     pl.start = placement.start();
@@ -457,7 +458,7 @@ public final class JnaNvml implements Nvml {
         NvmlFunction.GPU_INSTANCE_INFO, gpuInstance.toString());
     DeviceHandle device = new DeviceHandle(info.device, "parent of " + gpuInstance);
     return new GpuInstanceInfo(device, info.id, info.profileId,
-        new InstancePlacement(info.placement.start, info.placement.size));
+        new Placement(info.placement.start, info.placement.size));
   }
 
   @Override
@@ -523,7 +524,7 @@ public final class JnaNvml implements Nvml {
         computeInstance.toString());
     return new ComputeInstanceInfo(new DeviceHandle(info.device, "parent GPU of " + computeInstance),
         new GpuInstanceHandle(info.gpuInstance, "GPU instance of " + computeInstance), info.id, info.profileId,
-        new InstancePlacement(info.placement.start, info.placement.size));
+        new Placement(info.placement.start, info.placement.size));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.hamij.nvml;
 
+import dev.hamij.api.Placement;
 import java.util.List;
 import java.util.Optional;
 
@@ -110,7 +111,7 @@ public interface Nvml {
   GpuInstanceProfileInfo gpuInstanceProfileInfo(DeviceHandle device, int profileEnum);
 
   /** Every legal placement of a profile id, regardless of what is occupied now. */
-  List<InstancePlacement> gpuInstancePossiblePlacements(DeviceHandle device, int profileId);
+  List<Placement> gpuInstancePossiblePlacements(DeviceHandle device, int profileId);
 
   /** How many more instances of a profile id fit next to the existing ones. */
   int gpuInstanceRemainingCapacity(DeviceHandle device, int profileId);
@@ -119,7 +120,7 @@ public interface Nvml {
    * Creates a GPU instance of a profile id at exactly {@code placement}; {@code INSUFFICIENT_RESOURCES} when it
    * overlaps an existing instance or a limit is reached, {@code NOT_SUPPORTED} when MIG is disabled.
    */
-  GpuInstanceHandle createGpuInstanceWithPlacement(DeviceHandle device, int profileId, InstancePlacement placement);
+  GpuInstanceHandle createGpuInstanceWithPlacement(DeviceHandle device, int profileId, Placement placement);
 
   /** The existing GPU instances of a profile id. */
   List<GpuInstanceHandle> gpuInstances(DeviceHandle device, int profileId);

@@ -1,5 +1,8 @@
 package dev.hamij.nvml;
 
+import dev.hamij.api.Placement;
+import dev.hamij.api.MigProfileTable;
+import dev.hamij.api.MigProfileTable.Profile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -273,7 +276,7 @@ public final class SimulatedNvml implements Nvml {
     return locked(() -> {
       Object d = anyDevice(NvmlFunction.MEMORY_INFO, device);
       if (d instanceof ComputeInst ci) {
-        long total = ci.gi.profile.memoryMiB() << 20;
+        long total = (long) ci.gi.profile.memoryMiB() << 20;
         long used = processes.values().stream().filter(p -> p.ci() != null && p.ci().gi == ci.gi)
             .mapToLong(Proc::usedBytes).sum();
         return new MemoryInfo(total, Math.max(0, total - used), used);
@@ -437,7 +440,7 @@ public final class SimulatedNvml implements Nvml {
         throw new NvmlException(NvmlReturn.INVALID_ARGUMENT, NvmlFunction.GPU_INSTANCE_PROFILE_INFO, gpu.label(),
             "profile enum " + profileEnum, null);
       }
-      MigProfileSpec p = gpu.model.profileByEnum(profileEnum).orElseThrow(() -> new NvmlException(
+      Profile p = profileByEnum(gpu.model, profileEnum).orElseThrow(() -> new NvmlException(
           NvmlReturn.NOT_SUPPORTED, NvmlFunction.GPU_INSTANCE_PROFILE_INFO, gpu.label(),
           "profile enum " + profileEnum, null));
       return new GpuInstanceProfileInfo(p.profileId(), false, p.computeSlices(), p.maxCount(), p.multiprocessors(),
@@ -446,7 +449,7 @@ public final class SimulatedNvml implements Nvml {
   }
 
   @Override
-  public List<InstancePlacement> gpuInstancePossiblePlacements(DeviceHandle device, int profileId) {
+  public List<Placement> gpuInstancePossiblePlacements(DeviceHandle device, int profileId) {
     return locked(() -> {
       Gpu gpu = migEnabled(NvmlFunction.GPU_INSTANCE_POSSIBLE_PLACEMENTS, device);
       return profileById(NvmlFunction.GPU_INSTANCE_POSSIBLE_PLACEMENTS, gpu, profileId).placements();
@@ -463,20 +466,21 @@ public final class SimulatedNvml implements Nvml {
 
   @Override
   public GpuInstanceHandle createGpuInstanceWithPlacement(
-      DeviceHandle device, int profileId, InstancePlacement placement) {
+      DeviceHandle device, int profileId, Placement placement) {
     return locked(() -> {
       NvmlFunction f = NvmlFunction.CREATE_GPU_INSTANCE_WITH_PLACEMENT;
       Gpu gpu = migEnabled(f, device);
-      MigProfileSpec p = profileById(f, gpu, profileId);
+      Profile p = profileById(f, gpu, profileId);
       if (!p.placements().contains(placement)) {
         throw new NvmlException(NvmlReturn.INVALID_ARGUMENT, f, gpu.label(),
-            "placement " + placement + " is not legal for " + p.name() + " (legal: " + p.placements() + ")", null);
+            "placement " + slices(placement) + " is not legal for " + p.name() + " (legal: "
+            + p.placements().stream().map(SimulatedNvml::slices).toList() + ")", null);
       }
       String refusal = refusal(gpu, p, placement);
       if (refusal != null) {
         throw new NvmlException(NvmlReturn.INSUFFICIENT_RESOURCES, f, gpu.label(), refusal, null);
       }
-      int id = gpu.model.memorySlices() / placement.size() - 1 + placement.start() / placement.size();
+      int id = gpu.model.memorySlicesTotal() / placement.size() - 1 + placement.start() / placement.size();
       GpuInst gi = new GpuInst(gpu, id, p, placement);
       gpu.instances.add(gi);
       return gi.handle();
@@ -537,7 +541,7 @@ public final class SimulatedNvml implements Nvml {
         throw new NvmlException(NvmlReturn.INVALID_ARGUMENT, f, gi.label(),
             "profile " + profileEnum + " engine " + engineProfile, null);
       }
-      int slices = computeSlicesOf(profileEnum);
+      int slices = SliceProfiles.slicesOf(profileEnum);
       if (slices == 0 || slices > gi.profile.computeSlices()) {
         throw new NvmlException(NvmlReturn.NOT_SUPPORTED, f, gi.label(), "profile enum " + profileEnum, null);
       }
@@ -552,11 +556,11 @@ public final class SimulatedNvml implements Nvml {
     return locked(() -> {
       NvmlFunction f = NvmlFunction.CREATE_COMPUTE_INSTANCE;
       GpuInst gi = gpuInstance(f, gpuInstance);
-      int slices = profileId >= 0 && profileId < COMPUTE_INSTANCE_PROFILE_COUNT ? computeSlicesOf(profileId) : 0;
+      int slices = SliceProfiles.slicesOf(profileId);
       if (slices == 0 || slices > gi.profile.computeSlices()) {
         throw new NvmlException(NvmlReturn.INVALID_ARGUMENT, f, gi.label(), "CI profile id " + profileId, null);
       }
-      InstancePlacement placement = freeComputePlacement(gi, slices);
+      Placement placement = freeComputePlacement(gi, slices);
       int slot = freeSlot(gi.gpu);
       if (placement == null || slot < 0) {
         throw new NvmlException(NvmlReturn.INSUFFICIENT_RESOURCES, f, gi.label(),
@@ -817,8 +821,8 @@ public final class SimulatedNvml implements Nvml {
     return s;
   }
 
-  private static MigProfileSpec profileById(NvmlFunction function, Gpu gpu, int profileId) {
-    return gpu.model.profileById(profileId).orElseThrow(() -> new NvmlException(NvmlReturn.INVALID_ARGUMENT,
+  private static Profile profileById(NvmlFunction function, Gpu gpu, int profileId) {
+    return gpu.model.profiles().stream().filter(p -> p.profileId() == profileId).findFirst().orElseThrow(() -> new NvmlException(NvmlReturn.INVALID_ARGUMENT,
         function, gpu.label(), "unknown GPU-instance profile id " + profileId, null));
   }
 
@@ -833,12 +837,20 @@ public final class SimulatedNvml implements Nvml {
     eventQueued.signalAll();
   }
 
+  private static String slices(Placement placement) {
+    return placement.start() + ":" + placement.size();
+  }
+
+  private static Optional<Profile> profileByEnum(MigProfileTable.Model model, int giProfileEnum) {
+    return model.profiles().stream().filter(p -> p.giProfileEnum() == giProfileEnum).findFirst();
+  }
+
   /** Why NVML would refuse this (legal) placement now, or null when it fits. */
-  private static String refusal(Gpu gpu, MigProfileSpec p, InstancePlacement placement) {
+  private static String refusal(Gpu gpu, Profile p, Placement placement) {
     for (GpuInst gi : gpu.instances) {
       if (gi.placement.overlaps(placement)) {
-        return "placement " + placement + " overlaps GPU instance " + gi.id + " (" + gi.profile.name() + " at "
-            + gi.placement + ")";
+        return "placement " + slices(placement) + " overlaps GPU instance " + gi.id + " (" + gi.profile.name()
+            + " at " + slices(gi.placement) + ")";
       }
     }
     long sameProfile = gpu.instances.stream().filter(gi -> gi.profile == p).count();
@@ -854,10 +866,11 @@ public final class SimulatedNvml implements Nvml {
     return null;
   }
 
-  private static int remainingCapacity(Gpu gpu, MigProfileSpec p) {
+  private static int remainingCapacity(Gpu gpu, Profile p) {
     int fit = 0;
     int lastEnd = 0;
-    for (InstancePlacement pl : p.placements()) {
+    List<Placement> byStart = p.placements().stream().sorted(Comparator.comparingInt(Placement::start)).toList();
+    for (Placement pl : byStart) {
       boolean free = gpu.instances.stream().noneMatch(gi -> gi.placement.overlaps(pl));
       if (free && pl.start() >= lastEnd) {
         fit++;
@@ -872,23 +885,9 @@ public final class SimulatedNvml implements Nvml {
     return (int) Math.max(0, cap);
   }
 
-  /** Compute slices of a {@code NVML_COMPUTE_INSTANCE_PROFILE_*} enum the simulator supports, else 0. */
-  private static int computeSlicesOf(int ciProfileEnum) {
-    return switch (ciProfileEnum) {
-      case 0 -> 1;
-      case 1 -> 2;
-      case 2 -> 3;
-      case 3 -> 4;
-      case 4 -> 7;
-      case 5 -> 8;
-      case 6 -> 6;
-      default -> 0;
-    };
-  }
-
-  private static InstancePlacement freeComputePlacement(GpuInst gi, int slices) {
+  private static Placement freeComputePlacement(GpuInst gi, int slices) {
     for (int start = 0; start + slices <= gi.profile.computeSlices(); start++) {
-      InstancePlacement candidate = new InstancePlacement(start, slices);
+      Placement candidate = new Placement(start, slices);
       if (gi.computeInstances.stream().noneMatch(ci -> ci.placement.overlaps(candidate))) {
         return candidate;
       }
@@ -942,7 +941,7 @@ public final class SimulatedNvml implements Nvml {
     final boolean unifiedMemory;
     final int numaNode;
     final int pciDeviceId;
-    final GpuModel model;
+    final MigProfileTable.Model model;
     final boolean migChangeRequiresReset;
     final List<GpuInst> instances = new ArrayList<>();
     final ComputeInst[] migSlots;
@@ -950,18 +949,17 @@ public final class SimulatedNvml implements Nvml {
     boolean migPending;
     boolean lost;
 
-    Gpu(int index, String uuid, String name, long memoryMiB, SimulatedGpu spec, GpuModel model) {
+    Gpu(int index, String uuid, String name, SimulatedModels.Model model, SimulatedGpu spec) {
       this.index = index;
       this.uuid = uuid;
       this.name = name;
-      this.memoryBytes = memoryMiB << 20;
+      this.memoryBytes = (spec.memoryMiB() > 0 ? spec.memoryMiB() : model.memoryMiB()) << 20;
       this.unifiedMemory = spec.unifiedMemory();
       this.numaNode = spec.numaNode();
-      this.model = model;
-      this.pciDeviceId = model == null || model.pciDeviceIds().isEmpty()
-          ? 0 : (int) Long.parseLong(model.pciDeviceIds().get(0).substring(2), 16);
+      this.model = model.mig();
+      this.pciDeviceId = model.pciDeviceId();
       this.migChangeRequiresReset = spec.migChangeRequiresReset();
-      this.migSlots = new ComputeInst[model == null ? 0 : model.computeSlices()];
+      this.migSlots = new ComputeInst[model.mig() == null ? 0 : model.mig().computeSlicesTotal()];
       this.migCurrent = spec.migEnabled();
       this.migPending = spec.migPendingEnabled();
     }
@@ -978,12 +976,12 @@ public final class SimulatedNvml implements Nvml {
   private static final class GpuInst {
     final Gpu gpu;
     final int id;
-    final MigProfileSpec profile;
-    final InstancePlacement placement;
+    final Profile profile;
+    final Placement placement;
     final List<ComputeInst> computeInstances = new ArrayList<>();
     boolean destroyed;
 
-    GpuInst(Gpu gpu, int id, MigProfileSpec profile, InstancePlacement placement) {
+    GpuInst(Gpu gpu, int id, Profile profile, Placement placement) {
       this.gpu = gpu;
       this.id = id;
       this.profile = profile;
@@ -1004,12 +1002,12 @@ public final class SimulatedNvml implements Nvml {
     final int id;
     final int profileId;
     final int slices;
-    final InstancePlacement placement;
+    final Placement placement;
     final String uuid;
     final int slot;
     boolean destroyed;
 
-    ComputeInst(GpuInst gi, int id, int profileId, int slices, InstancePlacement placement, String uuid, int slot) {
+    ComputeInst(GpuInst gi, int id, int profileId, int slices, Placement placement, String uuid, int slot) {
       this.gi = gi;
       this.id = id;
       this.profileId = profileId;
@@ -1052,7 +1050,7 @@ public final class SimulatedNvml implements Nvml {
       SimulatedModels.Resolved resolved = SimulatedModels.builtIn().resolve(gpu.model());
       if ((gpu.migEnabled() || gpu.migPendingEnabled()) && resolved.model().mig() == null) {
         throw new IllegalArgumentException("GPU model '" + gpu.model() + "' has no MIG; MIG-capable models: "
-            + GpuModelCatalog.builtIn().describeModels());
+            + SimulatedModels.builtIn().describeMigModels());
       }
       specs.add(gpu);
       return this;
@@ -1084,8 +1082,7 @@ public final class SimulatedNvml implements Nvml {
         if (!uuids.add(uuid)) {
           throw new IllegalArgumentException("GPU " + index + ": UUID " + uuid + " is used twice");
         }
-        long memoryMiB = spec.memoryMiB() > 0 ? spec.memoryMiB() : resolved.model().memoryMiB();
-        gpus.add(new Gpu(index, uuid, resolved.nvmlName(), memoryMiB, spec, resolved.model().mig()));
+        gpus.add(new Gpu(index, uuid, resolved.nvmlName(), resolved.model(), spec));
       }
       if (gpus.isEmpty()) {
         throw new IllegalArgumentException("a simulated NVML needs at least one GPU");

@@ -3,6 +3,7 @@ package dev.hamij.nvml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hamij.api.Placement;
 import org.junit.jupiter.api.Test;
 
 class NvmlBasicsTest {
@@ -48,11 +49,23 @@ class NvmlBasicsTest {
 
   @Test
   void placementsOverlapOnlyWhenIntervalsIntersect() {
-    InstancePlacement threeG = new InstancePlacement(4, 4);
-    assertThat(threeG.overlaps(new InstancePlacement(3, 1))).isFalse();
-    assertThat(threeG.overlaps(new InstancePlacement(3, 2))).isTrue();
-    assertThat(threeG.overlaps(new InstancePlacement(7, 1))).isTrue();
-    assertThat(threeG.overlaps(new InstancePlacement(0, 4))).isFalse();
-    assertThatThrownBy(() -> new InstancePlacement(0, 0)).isInstanceOf(IllegalArgumentException.class);
+    Placement threeG = new Placement(4, 4);
+    assertThat(threeG.overlaps(new Placement(3, 1))).isFalse();
+    assertThat(threeG.overlaps(new Placement(3, 2))).isTrue();
+    assertThat(threeG.overlaps(new Placement(7, 1))).isTrue();
+    assertThat(threeG.overlaps(new Placement(0, 4))).isFalse();
+    assertThatThrownBy(() -> new Placement(0, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void plainSliceProfilesShareOneNumbering() {
+    int[] slices = {1, 2, 3, 4, 7, 8, 6};
+    for (int e = 0; e < slices.length; e++) {
+      assertThat(SliceProfiles.slicesOf(e)).isEqualTo(slices[e]);
+      assertThat(SliceProfiles.enumFor(slices[e])).isEqualTo(e);
+    }
+    assertThat(SliceProfiles.slicesOf(7)).isZero();
+    assertThat(SliceProfiles.slicesOf(-1)).isZero();
+    assertThat(SliceProfiles.enumFor(5)).isEqualTo(-1);
   }
 }

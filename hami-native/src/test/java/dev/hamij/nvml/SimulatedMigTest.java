@@ -4,6 +4,8 @@ import static dev.hamij.nvml.SimulatedNvmlTest.assertNvmlError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hamij.api.MigProfileTable;
+import dev.hamij.api.Placement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -31,16 +33,16 @@ class SimulatedMigTest {
   }
 
   private int profileId(DeviceHandle gpu, String name) {
-    MigProfileSpec spec = GpuModelCatalog.builtIn().byNvmlName(nvml.name(gpu)).orElseThrow().profile(name)
-        .orElseThrow();
-    return nvml.gpuInstanceProfileInfo(gpu, spec.gpuInstanceProfileEnum()).id();
+    return nvml.gpuInstanceProfileInfo(gpu, spec(gpu, name).giProfileEnum()).id();
   }
 
   private GpuInstanceHandle create(DeviceHandle gpu, String profile, int start) {
-    MigProfileSpec spec = GpuModelCatalog.builtIn().byNvmlName(nvml.name(gpu)).orElseThrow().profile(profile)
-        .orElseThrow();
     return nvml.createGpuInstanceWithPlacement(gpu, profileId(gpu, profile),
-        new InstancePlacement(start, spec.memorySlices()));
+        new Placement(start, spec(gpu, profile).memorySlices()));
+  }
+
+  private MigProfileTable.Profile spec(DeviceHandle gpu, String profile) {
+    return MigProfileTable.bundled().forName(nvml.name(gpu)).orElseThrow().profile(profile).orElseThrow();
   }
 
   @Test
@@ -52,11 +54,11 @@ class SimulatedMigTest {
     assertThat(oneG.memorySizeMB()).isEqualTo(4864);
     assertThat(oneG.instanceCount()).isEqualTo(7);
     assertThat(oneG.multiprocessorCount()).isEqualTo(14);
-    assertThat(nvml.gpuInstancePossiblePlacements(gpu, 19)).extracting(InstancePlacement::start)
+    assertThat(nvml.gpuInstancePossiblePlacements(gpu, 19)).extracting(Placement::start)
         .containsExactly(0, 1, 2, 3, 4, 5, 6);
     assertThat(nvml.gpuInstanceProfileInfo(gpu, 9).profileName()).isEqualTo("1g.10gb");
-    assertThat(nvml.gpuInstancePossiblePlacements(gpu, 15)).containsExactly(new InstancePlacement(0, 2),
-        new InstancePlacement(2, 2), new InstancePlacement(4, 2), new InstancePlacement(6, 2));
+    assertThat(nvml.gpuInstancePossiblePlacements(gpu, 15)).containsExactly(new Placement(0, 2),
+        new Placement(2, 2), new Placement(4, 2), new Placement(6, 2));
     assertNvmlError(() -> nvml.gpuInstanceProfileInfo(gpu, 6), NvmlReturn.NOT_SUPPORTED,
         NvmlFunction.GPU_INSTANCE_PROFILE_INFO);
     assertNvmlError(() -> nvml.gpuInstanceProfileInfo(gpu, Nvml.GPU_INSTANCE_PROFILE_COUNT),
@@ -71,7 +73,7 @@ class SimulatedMigTest {
     List<GpuInstanceHandle> created = List.of(create(gpu, "3g.20gb", 4), create(gpu, "2g.10gb", 0),
         create(gpu, "1g.5gb", 2), create(gpu, "1g.5gb", 3));
     assertThat(created).extracting(gi -> nvml.gpuInstanceInfo(gi).id()).containsExactly(2, 3, 9, 10);
-    assertThat(nvml.gpuInstanceInfo(created.get(0)).placement()).isEqualTo(new InstancePlacement(4, 4));
+    assertThat(nvml.gpuInstanceInfo(created.get(0)).placement()).isEqualTo(new Placement(4, 4));
     assertThat(nvml.gpuInstanceInfo(created.get(0)).profileId()).isEqualTo(9);
     for (String profile : List.of("1g.5gb", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb")) {
       assertThat(nvml.gpuInstanceRemainingCapacity(gpu, profileId(gpu, profile))).as(profile).isZero();
@@ -87,7 +89,7 @@ class SimulatedMigTest {
     create(gpu, "1g.5gb", 6);
     // slice 7 is free, but no 1g placement starts there
     assertThat(nvml.gpuInstanceRemainingCapacity(gpu, 19)).isZero();
-    assertNvmlError(() -> nvml.createGpuInstanceWithPlacement(gpu, 19, new InstancePlacement(7, 1)),
+    assertNvmlError(() -> nvml.createGpuInstanceWithPlacement(gpu, 19, new Placement(7, 1)),
         NvmlReturn.INVALID_ARGUMENT, CREATE);
   }
 
@@ -99,7 +101,7 @@ class SimulatedMigTest {
         .isInstanceOfSatisfying(NvmlException.class,
             e -> assertThat(e.code()).isEqualTo(NvmlReturn.INSUFFICIENT_RESOURCES))
         .hasMessageContaining("nvmlDeviceCreateGpuInstanceWithPlacement on GPU 0")
-        .hasMessageContaining("overlaps GPU instance 1 (3g.20gb at 0:4)");
+        .hasMessageContaining("placement 2:2 overlaps GPU instance 1 (3g.20gb at 0:4)");
     create(gpu, "3g.20gb", 4);
     assertThat(nvml.gpuInstanceRemainingCapacity(gpu, 19)).isZero();
     assertNvmlError(() -> create(gpu, "1g.5gb", 0), NvmlReturn.INSUFFICIENT_RESOURCES, CREATE);
@@ -153,7 +155,7 @@ class SimulatedMigTest {
     // slices 6-7 are free and 1g.10gb could go there, but a fourth 2g.10gb is not allowed (and has no placement)
     assertThat(nvml.gpuInstanceRemainingCapacity(gpu, 14)).isZero();
     assertThat(nvml.gpuInstanceRemainingCapacity(gpu, 15)).isEqualTo(1);
-    assertNvmlError(() -> nvml.createGpuInstanceWithPlacement(gpu, 14, new InstancePlacement(6, 2)),
+    assertNvmlError(() -> nvml.createGpuInstanceWithPlacement(gpu, 14, new Placement(6, 2)),
         NvmlReturn.INVALID_ARGUMENT, CREATE);
   }
 
@@ -218,7 +220,7 @@ class SimulatedMigTest {
     DeviceHandle h200 = nvml.deviceByIndex(2);
     assertNvmlError(() -> create(h200, "1g.18gb", 0), NvmlReturn.NOT_SUPPORTED,
         NvmlFunction.GPU_INSTANCE_PROFILE_INFO);
-    assertNvmlError(() -> nvml.createGpuInstanceWithPlacement(h200, 19, new InstancePlacement(0, 1)),
+    assertNvmlError(() -> nvml.createGpuInstanceWithPlacement(h200, 19, new Placement(0, 1)),
         NvmlReturn.NOT_SUPPORTED, CREATE);
     assertThat(nvml.setMigMode(h200, true)).isEqualTo(NvmlReturn.SUCCESS);
     assertThat(nvml.migMode(h200)).isEqualTo(new MigMode(true, true));
@@ -286,7 +288,7 @@ class SimulatedMigTest {
     } finally {
       pool.shutdownNow();
     }
-    List<InstancePlacement> placements = new ArrayList<>();
+    List<Placement> placements = new ArrayList<>();
     for (int profileId : List.of(19, 14)) {
       for (GpuInstanceHandle gi : nvml.gpuInstances(gpu, profileId)) {
         placements.add(nvml.gpuInstanceInfo(gi).placement());
@@ -299,6 +301,6 @@ class SimulatedMigTest {
       }
     }
     // every slice 0..6 ends up used: a 1g attempt at a free slice can only fail once that slice is taken
-    assertThat(placements.stream().mapToInt(InstancePlacement::size).sum()).isEqualTo(7);
+    assertThat(placements.stream().mapToInt(Placement::size).sum()).isEqualTo(7);
   }
 }

@@ -3,6 +3,7 @@ package dev.hamij.nvml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hamij.api.Placement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -223,7 +224,7 @@ class SimulatedNvmlTest {
     SimulatedNvml nvml = started(SimulatedNvml.builder().gpu(SimulatedGpu.of("A100-40GB").withMig(true))
         .gpu(SimulatedGpu.of("A100-40GB")).build());
     DeviceHandle gpu = nvml.deviceByIndex(0);
-    GpuInstanceHandle gi = nvml.createGpuInstanceWithPlacement(gpu, 14, new InstancePlacement(2, 2));
+    GpuInstanceHandle gi = nvml.createGpuInstanceWithPlacement(gpu, 14, new Placement(2, 2));
     DeviceHandle mig = nvml.deviceByUuid(nvml.uuid(migDevice(nvml, gpu, nvml.createComputeInstance(gi, 1))))
         .orElseThrow();
     nvml.attachProcess(nvml.uuid(mig), 100, 512);

@@ -1,0 +1,38 @@
+package dev.hamij.plugin;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Runs the steps of a {@code close()} in order. Every step runs even when an earlier one failed or
+ * was interrupted; failures are logged, and an interrupt cuts only the wait it hit short and is
+ * restored by {@link #finish}.
+ */
+final class ClosingSteps {
+
+  private static final System.Logger LOG = System.getLogger(ClosingSteps.class.getName());
+
+  /** One step that may block. */
+  @FunctionalInterface
+  interface Step {
+    void run() throws Exception;
+  }
+
+  private boolean interrupted;
+
+  ClosingSteps run(String what, Step step) {
+    try {
+      step.run();
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, what + " failed", e);
+    }
+    return this;
+  }
+
+  void finish() {
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
