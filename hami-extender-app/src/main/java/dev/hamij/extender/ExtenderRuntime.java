@@ -206,20 +206,8 @@ final class ExtenderRuntime implements AutoCloseable {
     return rejectedConfigs.get();
   }
 
-  Extender extender() {
-    return extender;
-  }
-
   ClusterLedger ledger() {
     return ledger;
-  }
-
-  Cluster cluster() {
-    return cluster;
-  }
-
-  Leadership leadership() {
-    return leadership;
   }
 
   /** The TLS material in use, or null for plain HTTP. */
