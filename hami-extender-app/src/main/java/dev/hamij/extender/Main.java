@@ -4,9 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Command-line entry point of the scheduler-side deployable. */
-@Command(name = "hami-extender", mixinStandardHelpOptions = true, version = "hami-extender 0.1.0",
+@Command(name = "hami-extender", mixinStandardHelpOptions = true, version = "hami-extender " + UsageMetrics.VERSION,
     description = "HAMi-compatible kube-scheduler extender, admission webhook and offline scheduling tools.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, ScheduleCommand.class, ManifestsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -16,7 +16,18 @@ public final class Main implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
+  /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line (also used by tests). */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+      line.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+      return 2;
+    });
+    return cl;
   }
 }

@@ -4,6 +4,7 @@ import dev.hamij.api.Annotations;
 import dev.hamij.api.GpuDevice;
 import dev.hamij.api.HamiFormatException;
 import dev.hamij.api.PairScoresCodec;
+import dev.hamij.api.RegisterCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -37,7 +38,7 @@ public final class GpuScheduler {
 
   private final SchedulerConfig config;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private final Map<String, NodeState> nodes = new HashMap<>();
+  private final NodeIndex nodes = new NodeIndex();
   private final Map<String, PodEntry> pods = new HashMap<>();
   private final Map<String, Set<String>> podsByNode = new HashMap<>();
   private final Map<String, MigShape> shapeCache = new HashMap<>();
@@ -99,6 +100,18 @@ public final class GpuScheduler {
   private static Map<String, Map<String, Integer>> pairScores(String node, Map<String, String> ann) {
     String raw = ann.get(Annotations.NODE_NVIDIA_SCORE);
     return raw == null || raw.isBlank() ? Map.of() : PairScoresCodec.decode(raw, node);
+  }
+
+  /**
+   * Registers or replaces a node from its annotations alone: decodes {@code hami.io/node-nvidia-register}
+   * (JSON or legacy string) and continues as {@link #upsertNode(String, List, Map)}.
+   *
+   * @throws HamiFormatException when the register annotation is missing or malformed, or the pair
+   *     scores are; the node is then left as it was (HAMi keeps the previous registration)
+   */
+  public void upsertNode(String name, Map<String, String> nodeAnnotations) {
+    upsertNode(name, RegisterCodec.decode(nodeAnnotations.get(Annotations.NODE_NVIDIA_REGISTER), name),
+        nodeAnnotations);
   }
 
   /** GPU UUIDs of {@code hami.io/device-cordon}: comma list, trimmed, blanks dropped. */
@@ -272,12 +285,14 @@ public final class GpuScheduler {
     }
     String[] names = new String[candidates.size()];
     NodeState[] states = new NodeState[names.length];
+    float[] scores = new float[names.length];
     Map<String, MigShape> shapes = new HashMap<>();
     for (int i = 0; i < names.length; i++) {
       NodeSpec n = candidates.get(i);
       names[i] = n.name();
       if (!n.devices().isEmpty()) {
         states[i] = NodeState.build(registration(n.name(), n.devices(), n.annotations(), shapes), List.of());
+        scores[i] = states[i].score;
       }
     }
     Lock r = lock.readLock();
@@ -288,7 +303,7 @@ public final class GpuScheduler {
     } finally {
       r.unlock();
     }
-    return conclude(pod, req, names, states, quota, false);
+    return conclude(pod, req, names, states, scores, quota, false);
   }
 
   /**
@@ -335,27 +350,32 @@ public final class GpuScheduler {
         own = null;
       }
       String[] names = candidates == null
-          ? new TreeMap<>(nodes).keySet().toArray(new String[0])
+          ? nodes.sortedNames()
           : candidates.toArray(new String[0]);
       NodeState[] states = new NodeState[names.length];
+      float[] scores = new float[names.length];
       for (int i = 0; i < names.length; i++) {
-        NodeState s = nodes.get(names[i]);
-        if (s != null && own != null && own.node().equals(names[i])) {
-          s = s.minus(own);
+        int slot = nodes.slot(names[i]);
+        if (slot >= 0) {
+          states[i] = nodes.state(slot);
+          scores[i] = nodes.score(slot);
+          if (own != null && own.node().equals(names[i])) {
+            states[i] = states[i].minus(own);
+            scores[i] = states[i].score;
+          }
         }
-        states[i] = s;
       }
-      return conclude(pod, req, names, states, quotas.view(pod.namespace(), own), reserve);
+      return conclude(pod, req, names, states, scores, quotas.view(pod.namespace(), own), reserve);
     } finally {
       l.unlock();
     }
   }
 
   /** Chooses among the node versions and, when {@code reserve}, books the result (caller holds the write lock). */
-  private Decision conclude(PodSpec pod, PodRequest req, String[] names, NodeState[] states,
+  private Decision conclude(PodSpec pod, PodRequest req, String[] names, NodeState[] states, float[] scores,
       NodeFit.QuotaView quota, boolean reserve) {
     Map<Integer, NodeFit.Result> known = new HashMap<>();
-    int chosen = choose(names, states, req, quota, known);
+    int chosen = choose(names, states, scores, req, quota, known);
     Evaluation ev = new Evaluation(names, states, req, quota, config.strictUpstream(), known);
     if (chosen < 0) {
       return new Decision(pod, Decision.Outcome.UNSCHEDULABLE, "", null, 0, null, null, ev);
@@ -373,7 +393,7 @@ public final class GpuScheduler {
    * fully evaluated; only if it does not fit are the others evaluated, best first, until one fits.
    * This gives the same answer as evaluating every candidate.
    */
-  private int choose(String[] names, NodeState[] states, PodRequest req, NodeFit.QuotaView quota,
+  private int choose(String[] names, NodeState[] states, float[] scores, PodRequest req, NodeFit.QuotaView quota,
       Map<Integer, NodeFit.Result> known) {
     if (!Prefilter.quotaMayFit(req, quota)) {
       return -1;
@@ -382,7 +402,7 @@ public final class GpuScheduler {
     boolean spread = req.nodeSpread;
     int best = -1;
     for (int i = 0; i < names.length; i++) {
-      if (states[i] != null && (best < 0 || better(states, names, spread, i, best))
+      if (states[i] != null && (best < 0 || better(scores, names, spread, i, best))
           && Prefilter.mayFit(states[i], req, strict)) {
         best = i;
       }
@@ -406,7 +426,7 @@ public final class GpuScheduler {
     for (int j = 0; j < k; j++) {
       rest[j] = idx[j];
     }
-    Arrays.sort(rest, (a, b) -> better(states, names, spread, a, b) ? -1 : better(states, names, spread, b, a) ? 1 : 0);
+    Arrays.sort(rest, (a, b) -> better(scores, names, spread, a, b) ? -1 : better(scores, names, spread, b, a) ? 1 : 0);
     for (int i : rest) {
       NodeFit.Result r = NodeFit.evaluate(states[i], req, quota, strict, null);
       known.put(i, r);
@@ -418,9 +438,9 @@ public final class GpuScheduler {
   }
 
   /** Node order of scheduler.md §5.11 with the documented tie-break: smaller node name first. */
-  private static boolean better(NodeState[] states, String[] names, boolean spread, int a, int b) {
-    float sa = states[a].score;
-    float sb = states[b].score;
+  private static boolean better(float[] scores, String[] names, boolean spread, int a, int b) {
+    float sa = scores[a];
+    float sb = scores[b];
     if (sa != sb) {
       return spread ? sa < sb : sa > sb;
     }
@@ -472,7 +492,9 @@ public final class GpuScheduler {
     r.lock();
     try {
       List<ClusterUsage.NodeUsage> nodeList = new ArrayList<>();
-      for (NodeState s : new TreeMap<>(nodes).values()) {
+      List<NodeState> all = nodes.values();
+      all.sort(java.util.Comparator.comparing(NodeState::name));
+      for (NodeState s : all) {
         List<ClusterUsage.GpuUsage> gpus = new ArrayList<>();
         for (int i = 0; i < s.size(); i++) {
           gpus.add(new ClusterUsage.GpuUsage(s.reg.devices[i], s.healthy[i], s.reg.cordoned[i], s.used[i],

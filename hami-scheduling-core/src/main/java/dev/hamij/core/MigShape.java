@@ -197,18 +197,4 @@ final class MigShape {
     }
     return -1;
   }
-
-  /** True when {@code placement} is one of the placements the named profile allows on this GPU. */
-  boolean allows(String profileName, Placement placement) {
-    int p = indexOf(profileName);
-    if (p < 0) {
-      return false;
-    }
-    for (Placement pl : profiles[p].placements()) {
-      if (pl.equals(placement)) {
-        return true;
-      }
-    }
-    return false;
-  }
 }

@@ -1,9 +1,15 @@
 package dev.hamij.core;
 
+import dev.hamij.api.Annotations;
+import dev.hamij.api.HamiFormatException;
 import dev.hamij.api.MigAllocation;
+import dev.hamij.api.MigAllocationsCodec;
 import dev.hamij.api.PodDevices;
+import dev.hamij.api.PodDevicesCodec;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A pod's GPU allocation as recorded in its annotations ({@code hami.io/vgpu-node},
@@ -37,6 +43,27 @@ public record PodAllocation(String uid, String namespace, String name, String no
     if (initContainerCount < 0) {
       throw new IllegalArgumentException("initContainerCount must not be negative");
     }
+  }
+
+  /**
+   * The allocation a pod's annotations record: {@code hami.io/vgpu-node},
+   * {@code hami.io/vgpu-devices-allocated} and, when present, {@code hami.io/vgpu-mig-allocations}.
+   * Empty when the pod has no node or no allocated devices annotation (not a scheduled HAMi pod).
+   *
+   * @throws HamiFormatException when an annotation is malformed (HAMi does not cache such a pod)
+   */
+  public static Optional<PodAllocation> fromAnnotations(String uid, String namespace, String name,
+      Map<String, String> annotations, int initContainerCount, boolean initReleased) {
+    String node = annotations.get(Annotations.VGPU_NODE);
+    String allocated = annotations.get(Annotations.DEVICES_ALLOCATED);
+    if (node == null || node.isEmpty() || allocated == null) {
+      return Optional.empty();
+    }
+    String ref = namespace + "/" + name;
+    String mig = annotations.get(Annotations.MIG_ALLOCATIONS);
+    return Optional.of(new PodAllocation(uid, namespace, name, node, PodDevicesCodec.decode(allocated, ref),
+        mig == null || mig.isBlank() ? List.of() : MigAllocationsCodec.decode(mig, ref), initContainerCount,
+        initReleased));
   }
 
   /** The same allocation after all init containers completed. */

@@ -39,11 +39,6 @@ public record PodSpec(String namespace, String name, String uid, Map<String, Str
     return namespace + "/" + name;
   }
 
-  /** The same pod with other annotations. */
-  public PodSpec withAnnotations(Map<String, String> newAnnotations) {
-    return new PodSpec(namespace, name, uid, newAnnotations, initContainers, containers);
-  }
-
   /**
    * One container's resources.
    *

@@ -4,7 +4,6 @@ import static dev.hamij.core.Fx.alloc;
 import static dev.hamij.core.Fx.c;
 import static dev.hamij.core.Fx.gpu;
 import static dev.hamij.core.Fx.gpuPod;
-import static dev.hamij.core.Fx.kv;
 import static dev.hamij.core.Fx.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -326,5 +325,16 @@ class FitTest {
   void unknownTypeIsNotAnNvidiaCandidate() {
     s.upsertNode("n1", List.of(Fx.typed("X-0", 0, 16000, "Tesla T4")), Map.of());
     assertThat(s.filter(gpuPod("p", 1, 100)).failedNodes()).containsEntry("n1", "NodeInsufficientDevice");
+  }
+
+  @Test
+  void exclusiveUseOnlyAppliesToGpusOf100Cores() {
+    s.upsertNode("n1", List.of(GpuDevice.hamiCore("GPU-0", 0, 10, 16000, 200, Fx.T4, 0)), Map.of());
+    s.upsertPod(alloc("busy", "default", "n1", ContainerDevice.nvidia("GPU-0", 1000, 50)));
+    PodSpec hundred = pod("x", Map.of(), c("main", "nvidia.com/gpu", "1", "nvidia.com/gpumem", "1000",
+        "nvidia.com/gpucores", "100"));
+    assertThat(s.schedule(hundred).devices().all()).containsExactly(ContainerDevice.nvidia("GPU-0", 1000, 100));
+    assertThat(s.filter(pod("y", Map.of(), c("main", "nvidia.com/gpu", "1", "nvidia.com/gpumem", "1000",
+        "nvidia.com/gpucores", "60"))).failedNodes()).containsEntry("n1", "1/1 CardInsufficientCore");
   }
 }

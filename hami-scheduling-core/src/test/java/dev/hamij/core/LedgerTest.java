@@ -161,4 +161,22 @@ class LedgerTest {
       assertThat(g.usedMemory()).isEqualTo(10000);
     }));
   }
+
+  @Test
+  void nodesAndPodsCanBeFedStraightFromTheirAnnotations() {
+    s.upsertNode("n1", Map.of(Annotations.NODE_NVIDIA_REGISTER,
+        "[{\"id\":\"GPU-0\",\"count\":10,\"devmem\":16000,\"devcore\":100,\"type\":\"NVIDIA-Tesla T4\","
+            + "\"mode\":\"hami-core\",\"health\":true}]"));
+    Decision d = s.schedule(gpuPod("p", 1, 3000));
+    ClusterUsage booked = s.usage();
+    PodAllocation back = PodAllocation.fromAnnotations("uid-p", "default", "p", d.annotations(java.time.Instant.EPOCH),
+        0, false).orElseThrow();
+    s.upsertPod(back);
+    assertThat(s.usage()).isEqualTo(booked);
+    assertThat(PodAllocation.fromAnnotations("u", "default", "q", Map.of(), 0, false)).isEmpty();
+    assertThatThrownBy(() -> PodAllocation.fromAnnotations("u", "default", "q", Map.of(Annotations.VGPU_NODE, "n1",
+        Annotations.DEVICES_ALLOCATED, "GPU-0,NVIDIA:;"), 0, false)).isInstanceOf(HamiFormatException.class);
+    assertThatThrownBy(() -> s.upsertNode("n2", Map.of())).isInstanceOf(HamiFormatException.class)
+        .hasMessageContaining("n2");
+  }
 }

@@ -44,4 +44,17 @@ class MigSeedScenarioTest {
       assertThat(n.detail()).contains("2g.10gb at {0,2}", "3g.20gb at {4,4}");
     });
   }
+
+  @Test
+  void strictUpstreamChecksFreeMemoryOnMigGpusFirst() {
+    GpuScheduler s = GpuScheduler.create(SchedulerConfig.builder().strictUpstream(true).build());
+    s.upsertNode("n1", List.of(new GpuDevice("GPU-a100", 0, 10, 40960, 100, "NVIDIA A100-SXM4-40GB", 0, "mig", true,
+        List.of())), Map.of());
+    for (String p : List.of("p1", "p2")) {
+      assertThat(s.schedule(pod(p, "8000")).scheduled()).isTrue();
+    }
+    assertThat(s.schedule(pod("p3", "20000")).migAllocations()).extracting(MigAllocation::placement)
+        .containsExactly(new Placement(4, 4));
+    assertThat(s.schedule(pod("p4", "20000")).failedNodes()).containsEntry("n1", "1/1 CardInsufficientMemory");
+  }
 }

@@ -53,6 +53,23 @@ class MigTest {
   }
 
   @Test
+  void rolledUpProfileCoresNeverBlockAPlacementNvidiaAllows() {
+    // Real A100-40GB profiles as hami-nvidia advertises them: core shares are rounded up (2g = 29, 1g = 15),
+    // so three 2g plus one 1g book 102 "percent". Placement rules, not the percentage sum, decide on MIG GPUs.
+    dev.hamij.api.MigProfileTable.Model a100 = dev.hamij.api.MigProfileTable.bundled().forKey("A100-40GB").orElseThrow();
+    List<MigProfile> real = java.util.stream.Stream.of("1g.5gb", "2g.10gb", "3g.20gb", "7g.40gb") // chart allowlist
+        .map(n -> a100.advertised(a100.profile(n).orElseThrow())).toList();
+    s.upsertNode("n1", List.of(Fx.migGpu("GPU-a", 0, "NVIDIA A100-SXM4-40GB", real)), Map.of());
+    for (int i = 0; i < 3; i++) {
+      assertThat(s.schedule(gpuPod("p" + i, 1, 8000)).scheduled()).isTrue();
+    }
+    Decision small = s.schedule(gpuPod("small", 1, 4000)); // 3 x 29 + 15 = 102 "percent", yet legal
+    assertThat(small.failedNodes()).isEmpty();
+    assertThat(only(small).placement()).isEqualTo(at(6, 1));
+    assertThat(s.usage().node("n1").orElseThrow().gpus().get(0).usedCores()).isGreaterThan(100);
+  }
+
+  @Test
   void balancedPackingExample() {
     s.upsertNode("n1", List.of(Fx.migGpu("GPU-a", 0, "NVIDIA A100-SXM4-40GB", Fx.a100Profiles())), Map.of());
     assertThat(only(s.schedule(gpuPod("p1", 1, 20000))))
