@@ -78,7 +78,8 @@ final class HamiAllocateHandler implements AllocateHandler {
       binding.failed(pod, e.getMessage());
       throw e;
     } catch (RuntimeException e) {
-      String reason = "pod " + pod.ref() + ": " + e.getMessage();
+      String message = String.valueOf(e.getMessage());
+      String reason = message.contains(pod.ref()) ? message : "pod " + pod.ref() + ": " + message;
       binding.failed(pod, reason);
       throw new AllocationException(reason, e);
     }

@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Serves a Prometheus registry as text exposition at {@code /metrics} with the JDK's HTTP server on
@@ -67,9 +66,6 @@ final class MetricsServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    new ClosingSteps().run("stopping the metrics server", () -> {
-      executor.shutdownNow();
-      executor.awaitTermination(5, TimeUnit.SECONDS);
-    }).finish();
+    new ClosingSteps().stop("stopping the metrics server", executor).finish();
   }
 }

@@ -1,6 +1,11 @@
 package dev.hamij.plugin;
 
+import dev.hamij.api.Annotations;
 import dev.hamij.api.GpuDevice;
+import dev.hamij.mig.MigManager;
+import dev.hamij.mig.MigSettings;
+import dev.hamij.mig.PodRef;
+import dev.hamij.mig.ReconcileReport;
 import dev.hamij.nvidia.AdvertisedDevice;
 import dev.hamij.nvidia.AllocationSettings;
 import dev.hamij.nvidia.DiscoveredGpu;
@@ -18,7 +23,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -28,6 +32,9 @@ import java.util.stream.Collectors;
  * (node.md §3.3; nothing else starts when that fails), discover the GPUs through NVML, serve the
  * device plugin and register it with kubelet (registration is the readiness gate), keep the node's
  * register annotation up to date, watch XID events, and serve the node monitor's {@code /metrics}.
+ * On a MIG node ({@code operatingmode: mig}) the MIG manager (hami-mig) adopts the instances of
+ * running pods and cleans the rest before the plugin registers, realises each container's
+ * reservation at Allocate, and reconciles every few seconds.
  *
  * <p>Every loop exists once for the life of the runtime: kubelet restarts restart only the gRPC
  * server inside {@link DevicePluginAgent}. {@link #close} stops everything in reverse order and
@@ -49,6 +56,8 @@ final class NodeRuntime implements AutoCloseable {
   private KubeNodePods nodePods;
   private ScheduledExecutorService monitorThread;
   private MetricsServer metricsServer;
+  private MigManager mig;
+  private ScheduledExecutorService migThread;
   private boolean closed;
 
   private NodeRuntime(NodeSettings settings, Nvml nvml, KubernetesClient client) {
@@ -84,9 +93,9 @@ final class NodeRuntime implements AutoCloseable {
     devices = new NodeDevices(nvml, settings.config(), node, settings.xidPolicy(), settings.healthQuietPeriod(),
         settings.xidWait(), Clock.systemUTC());
     api = new NodeApi(client, node);
+    HamiAllocateHandler.MigRealiser realiser = null;
     if (GpuDevice.MODE_MIG.equals(settings.operatingMode())) {
-      throw new IllegalArgumentException("node " + node + ": operatingmode mig needs the MIG manager (hami-mig),"
-          + " which this build does not include");
+      realiser = startMig();
     }
     AllocationSettings allocation = AllocationSettings.builder(library.library().toString())
         .hookPath(settings.hookPath())
@@ -95,7 +104,7 @@ final class NodeRuntime implements AutoCloseable {
         .deviceListStrategy(settings.deviceListStrategy())
         .build();
     HamiAllocateHandler allocate = new HamiAllocateHandler(new KubePodBinding(api, resourceName()),
-        this::nodeFacts, allocation, this::localPath, null);
+        this::nodeFacts, allocation, this::localPath, realiser);
     Files.createDirectories(settings.libraryHostDirectory().resolve("containers"));
 
     plugin = new DevicePluginAgent(settings.plugin(),
@@ -119,7 +128,7 @@ final class NodeRuntime implements AutoCloseable {
     nodePods = KubeNodePods.start(client, settings.nodeName(), settings.podResync());
     NodeMonitor monitor = new NodeMonitor(settings.libraryHostDirectory().resolve("containers"), nodePods,
         new ContainerMetrics(registry, settings.legacyMetrics()), Clock.systemUTC());
-    monitorThread = Executors.newSingleThreadScheduledExecutor(new NamedThreads("hami-monitor"));
+    monitorThread = NamedThreads.scheduler("hami-monitor");
     long period = settings.monitorInterval().toMillis();
     monitorThread.scheduleWithFixedDelay(() -> {
       try {
@@ -129,6 +138,40 @@ final class NodeRuntime implements AutoCloseable {
       }
     }, 0, period, TimeUnit.MILLISECONDS);
     metricsServer = MetricsServer.start(settings.metricsAddress().get(), registry);
+  }
+
+  /**
+   * Creates the MIG manager, runs its first round (start-up adoption and clean-up) before the plugin
+   * registers, and schedules the reconciler.
+   */
+  private HamiAllocateHandler.MigRealiser startMig() {
+    mig = MigManager.create(nvml, MigSettings.of(settings.config(), settings.nodeName())
+        .withMigModeSwitching(settings.migModeSwitching()), new KubeMigCluster(api));
+    mig.unusableGpus().values().forEach(reason -> LOG.log(Level.WARNING, "MIG: " + reason));
+    logReconcile(mig.reconcileOnce(), true);
+    migThread = NamedThreads.scheduler("hami-mig-reconcile");
+    long period = settings.migReconcileInterval().toMillis();
+    migThread.scheduleWithFixedDelay(() -> {
+      try {
+        logReconcile(mig.reconcileOnce(), false);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "MIG reconcile failed", e);
+      }
+    }, period, period, TimeUnit.MILLISECONDS);
+    return (pod, claim) -> mig.realise(new PodRef(pod.namespace(), pod.name(), pod.uid()),
+        pod.annotations().get(Annotations.MIG_ALLOCATIONS), claim.containerIndex(),
+        claim.devices().stream().map(d -> d.uuid()).toList()).migUuids();
+  }
+
+  private void logReconcile(ReconcileReport report, boolean startUp) {
+    if (!report.clusterRead()) {
+      LOG.log(Level.WARNING, "MIG reconcile: the node's pods cannot be read, nothing touched: "
+          + report.clusterError());
+    } else if (startUp) {
+      LOG.log(Level.INFO, "MIG start-up: " + report.adopted().size() + " instances adopted, "
+          + report.destroyed().size() + " destroyed, " + report.quarantined().size() + " quarantined");
+    }
+    report.errors().forEach(error -> LOG.log(Level.WARNING, "MIG reconcile: " + error));
   }
 
   private String resourceName() {
@@ -178,6 +221,11 @@ final class NodeRuntime implements AutoCloseable {
     return register;
   }
 
+  /** The MIG manager of a MIG node; null on other nodes. */
+  MigManager mig() {
+    return mig;
+  }
+
   /** The port of {@code /metrics}; only with a monitor. */
   int metricsPort() {
     return metricsServer.port();
@@ -211,15 +259,16 @@ final class NodeRuntime implements AutoCloseable {
             metricsServer.close();
           }
         })
-        .run("stopping the node monitor", () -> {
-          if (monitorThread != null) {
-            monitorThread.shutdownNow();
-            monitorThread.awaitTermination(5, TimeUnit.SECONDS);
-          }
-        })
+        .stop("stopping the node monitor", monitorThread)
         .run("stopping the pod informer", () -> {
           if (nodePods != null) {
             nodePods.close();
+          }
+        })
+        .stop("stopping the MIG reconciler", migThread)
+        .run("closing the MIG manager", () -> {
+          if (mig != null) {
+            mig.close();
           }
         })
         .run("releasing NVML", () -> {

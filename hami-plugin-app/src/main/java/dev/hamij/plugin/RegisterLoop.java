@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +28,7 @@ final class RegisterLoop implements AutoCloseable {
   private final Supplier<Map<String, String>> desired;
   private final Duration interval;
   private final Duration retry;
-  private final ScheduledExecutorService thread =
-      Executors.newSingleThreadScheduledExecutor(new NamedThreads("hami-register"));
+  private final ScheduledExecutorService thread = NamedThreads.scheduler("hami-register");
   private final AtomicInteger cycles = new AtomicInteger();
   private final AtomicInteger patches = new AtomicInteger();
   private String lastProblem;
@@ -105,12 +103,9 @@ final class RegisterLoop implements AutoCloseable {
     }
   }
 
-  /** Stops the loop; a cycle in progress is interrupted. */
+  /** Stops the loop; a cycle in progress finishes first. */
   @Override
   public void close() {
-    new ClosingSteps().run("stopping the register loop", () -> {
-      thread.shutdownNow();
-      thread.awaitTermination(5, TimeUnit.SECONDS);
-    }).finish();
+    new ClosingSteps().stop("stopping the register loop", thread).finish();
   }
 }

@@ -74,34 +74,44 @@ final class NodeTestbed implements AutoCloseable {
 
   /**
    * A node whose NVML is described by {@code simulatedYaml} and whose configuration is
-   * {@code deviceConfigYaml}; {@code tweaks} adjusts the runtime settings.
+   * {@code deviceConfigYaml}, registered with the fake kubelet; {@code tweaks} adjusts the runtime settings.
    */
   static NodeTestbed start(KubernetesClient client, String node, String simulatedYaml, String deviceConfigYaml,
       Consumer<NodeSettings.Builder> tweaks) throws Exception {
-    client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
-    Path pluginDirectory = TestFiles.shortTempDirectory();
-    Path hostDirectory = Files.createTempDirectory("node-host");
-    FakeKubelet kubelet = FakeKubelet.start(pluginDirectory);
-    NodeTestbed bed = new NodeTestbed(node, client, SimulatedNvml.fromYaml(simulatedYaml), pluginDirectory,
-        hostDirectory, kubelet);
+    NodeTestbed bed = create(client, node, simulatedYaml);
     try {
-      Path source = Files.write(hostDirectory.resolve("libvgpu.so"), new byte[] {0x7f, 'E', 'L', 'F', 1, 2, 3});
-      HamiConfig config = ConfigLoader.parse(deviceConfigYaml, "test device config");
-      NodeSettings.Builder settings = NodeSettings.builder(node, config, new PluginSettings(pluginDirectory,
-              Optional.of(kubelet.socket()), config.effectiveFor(node).resourceNames().count(), Duration.ofHours(1),
-              true, Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofMillis(200)))
-          .library(source, hostDirectory.resolve("vgpu"), "v1")
-          .register(RegisterAnnotations.Format.JSON, Duration.ofMillis(200), Duration.ofMillis(100))
-          .health(XidPolicy.defaults(), Duration.ofMillis(300), Duration.ofMillis(20))
-          .vgpuLockDirectory(bed.vgpuLock);
-      tweaks.accept(settings);
-      bed.runtime = NodeRuntime.start(settings.build(), bed.nvml, client);
-      kubelet.awaitRegistrations(1, TIMEOUT);
+      bed.startRuntime(deviceConfigYaml, tweaks);
     } catch (Exception | Error e) {
       bed.close();
       throw e;
     }
     return bed;
+  }
+
+  /** The Node object, the simulated GPUs and a running fake kubelet; the node agent is not started yet. */
+  static NodeTestbed create(KubernetesClient client, String node, String simulatedYaml) throws IOException {
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
+    Path pluginDirectory = TestFiles.shortTempDirectory();
+    Path hostDirectory = Files.createTempDirectory("node-host");
+    return new NodeTestbed(node, client, SimulatedNvml.fromYaml(simulatedYaml), pluginDirectory, hostDirectory,
+        FakeKubelet.start(pluginDirectory));
+  }
+
+  /** Starts the node agent and waits until kubelet has its first device list. */
+  void startRuntime(String deviceConfigYaml, Consumer<NodeSettings.Builder> tweaks) throws Exception {
+    Path source = Files.write(hostDirectory.resolve("libvgpu.so"), new byte[] {0x7f, 'E', 'L', 'F', 1, 2, 3});
+    HamiConfig config = ConfigLoader.parse(deviceConfigYaml, "test device config");
+    NodeSettings.Builder settings = NodeSettings.builder(node, config, new PluginSettings(pluginDirectory,
+            Optional.of(kubelet.socket()), config.effectiveFor(node).resourceNames().count(), Duration.ofHours(1),
+            true, Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofMillis(200)))
+        .library(source, hostDirectory.resolve("vgpu"), "v1")
+        .register(RegisterAnnotations.Format.JSON, Duration.ofMillis(200), Duration.ofMillis(100))
+        .health(XidPolicy.defaults(), Duration.ofMillis(300), Duration.ofMillis(20))
+        .vgpuLockDirectory(vgpuLock)
+        .mig(Duration.ofMillis(100), false);
+    tweaks.accept(settings);
+    runtime = NodeRuntime.start(settings.build(), nvml, client);
+    kubelet.awaitRegistrations(1, TIMEOUT);
   }
 
   /** A container of a test pod: its name, how many GPUs it asks for, and its literal environment. */
@@ -117,7 +127,12 @@ final class NodeTestbed implements AutoCloseable {
    * allocated, {@code bind-phase=allocating} and {@code bind-time}.
    */
   Pod schedule(String name, List<Ctr> init, List<Ctr> containers, String devices) {
-    Map<String, String> annotations = new HashMap<>();
+    return schedule(name, init, containers, devices, Map.of());
+  }
+
+  /** {@link #schedule(String, List, List, String)} with {@code more} annotations, e.g. MIG reservations. */
+  Pod schedule(String name, List<Ctr> init, List<Ctr> containers, String devices, Map<String, String> more) {
+    Map<String, String> annotations = new HashMap<>(more);
     annotations.put(Annotations.VGPU_NODE, node);
     annotations.put(Annotations.VGPU_TIME, UnixTimeCodec.encode(Instant.now()));
     annotations.put(Annotations.DEVICES_TO_ALLOCATE, devices);
