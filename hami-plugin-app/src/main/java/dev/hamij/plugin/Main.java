@@ -36,9 +36,10 @@ public final class Main implements Runnable {
    */
   static CommandLine commandLine() {
     return new CommandLine(new Main()).setExecutionExceptionHandler((e, command, parsed) -> {
-      if (e instanceof IllegalArgumentException || e.getClass() == IOException.class
-          || e instanceof HamiFormatException || e instanceof NvmlException
-          || e instanceof UncheckedIOException) {
+      if (e instanceof UncheckedIOException && e.getCause() != null) {
+        command.getErr().println(command.getCommandName() + ": " + e.getMessage() + ": " + e.getCause());
+      } else if (e instanceof IllegalArgumentException || e.getClass() == IOException.class
+          || e instanceof HamiFormatException || e instanceof NvmlException) {
         command.getErr().println(command.getCommandName() + ": " + e.getMessage());
       } else if (e instanceof IOException) {
         command.getErr().println(command.getCommandName() + ": " + e);

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * runtime identity back, destroys the instance when the pod is gone, and at start-up adopts the
  * instances of running pods and cleans the rest before it registers with kubelet.
  */
-@EnableKubernetesMockClient(crud = true)
+@EnableKubernetesMockClient(crud = true, https = false)
 class MigNodeEndToEndTest {
 
   static KubernetesClient client;

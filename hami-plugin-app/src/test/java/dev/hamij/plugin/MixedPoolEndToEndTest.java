@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * agents write feed the real scheduler (hami-scheduling-core), whose decisions become the pods'
  * annotations, and each node's plugin answers its kubelet with what the container then runs with.
  */
-@EnableKubernetesMockClient(crud = true)
+@EnableKubernetesMockClient(crud = true, https = false)
 class MixedPoolEndToEndTest {
 
   static KubernetesClient client;

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * fake kubelet over real Unix sockets, against fabric8's CRUD mock API server playing the cluster in
  * which a test plays HAMi's scheduler.
  */
-@EnableKubernetesMockClient(crud = true)
+@EnableKubernetesMockClient(crud = true, https = false)
 class NodeEndToEndTest {
 
   static KubernetesClient client;
