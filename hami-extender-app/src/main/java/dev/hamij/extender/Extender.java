@@ -104,10 +104,6 @@ final class Extender implements ExtenderApi {
     leadershipChanged();
   }
 
-  FilterMode mode() {
-    return mode;
-  }
-
   /** Marks the cluster view as synced (or not) and wakes callers waiting for readiness. */
   void setSynced(boolean value) {
     synchronized (readiness) {

@@ -62,10 +62,6 @@ final class KubeCluster implements Cluster {
     this.component = component;
   }
 
-  KubernetesClient client() {
-    return client;
-  }
-
   @Override
   public void start(Listener listener) {
     var nodes = nodeLabels.isEmpty() ? client.nodes() : client.nodes().withLabels(nodeLabels);

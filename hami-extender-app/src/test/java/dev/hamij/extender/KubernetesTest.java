@@ -18,12 +18,14 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -200,6 +202,13 @@ class KubernetesTest {
     locks.lock("l1", "default", "waiter");
     assertThat(nodeAnnotations("l1").get(Annotations.NODE_LOCK)).endsWith(",default,waiter");
 
+    // owner already running on this node: its allocation is over
+    create(new PodBuilder(pod("default", "started", "uid-started")).editSpec().withNodeName("l1").endSpec()
+        .editStatus().withPhase("Running").endStatus().build());
+    setLock("l1", Instant.now(), "started");
+    locks.lock("l1", "default", "waiter");
+    assertThat(nodeAnnotations("l1").get(Annotations.NODE_LOCK)).endsWith(",default,waiter");
+
     // owner alive but the lock expired
     create(pod("default", "slow", "uid-slow"));
     setLock("l1", Instant.now().minus(Duration.ofMinutes(6)), "slow");
@@ -333,6 +342,33 @@ class KubernetesTest {
       // the new leader counted the exclusive GPU the old leader gave to lead-1
       assertThat(post(follower.httpPort(), "/filter", filterArgs(second, "e1")).body())
           .contains("\"FailedNodes\":{\"e1\":\"1/1 CardInsufficientCore\"}");
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+
+  @Test
+  void followModeLeadsWhereTheCoLocatedKubeSchedulerHoldsItsLease() throws Exception {
+    create(gpuNode("f1", 1, 10000));
+    client.leases().inNamespace("default").resource(new LeaseBuilder().withNewMetadata().withName("hami-scheduler")
+        .endMetadata().withNewSpec().withHolderIdentity("pod-a_6f1c").withLeaseDurationSeconds(15)
+        .withRenewTime(ZonedDateTime.now()).endSpec().build()).create();
+    ExtenderRuntime a = runtime(Fixtures.options(Extender.FilterMode.BEST_NODE, true, true, "hami-scheduler", "pod-a",
+        Duration.ofMillis(200)));
+    ExtenderRuntime b = runtime(Fixtures.options(Extender.FilterMode.BEST_NODE, true, true, "hami-scheduler", "pod-b",
+        Duration.ofMillis(200)));
+    try {
+      assertThat(eventually(Duration.ofSeconds(5), () -> ready(a))).isTrue();
+      assertThat(ready(b)).isFalse();
+      // kube-scheduler fails over to pod-b
+      client.leases().inNamespace("default").withName("hami-scheduler").edit(l -> new LeaseBuilder(l).editSpec()
+          .withHolderIdentity("pod-b_91aa").withRenewTime(ZonedDateTime.now()).endSpec().build());
+      assertThat(eventually(Duration.ofSeconds(5), () -> ready(b) && !ready(a))).isTrue();
+      // an expired lease leads nobody
+      client.leases().inNamespace("default").withName("hami-scheduler").edit(l -> new LeaseBuilder(l).editSpec()
+          .withRenewTime(ZonedDateTime.now().minusMinutes(1)).endSpec().build());
+      assertThat(eventually(Duration.ofSeconds(5), () -> !ready(a) && !ready(b))).isTrue();
     } finally {
       a.close();
       b.close();

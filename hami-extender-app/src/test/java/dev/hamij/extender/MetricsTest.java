@@ -32,8 +32,8 @@ class MetricsTest {
     MemoryCluster cluster = new MemoryCluster(Snapshot.load(ScheduleCommandTest.SNAPSHOT));
     ExtenderRuntime.Options o = Fixtures.options(Extender.FilterMode.BEST_NODE);
     o = new ExtenderRuntime.Options(o.httpBind(), o.metricsBind(), o.certFile(), o.keyFile(), o.deviceConfigFile(),
-        o.policies(), o.filterMode(), o.nodeLockTimeout(), o.podGroupLockWait(), o.leaderElect(), o.leaseNamespace(),
-        o.leaseName(), o.identity(), true, o.httpThreads(), o.trustedUsers(), o.readyWait(), o.healthInterval(),
+        o.policies(), o.filterMode(), o.nodeLockTimeout(), o.podGroupLockWait(), o.leaderElect(), o.followLease(),
+        o.leaseNamespace(), o.leaseName(), o.identity(), true, o.httpThreads(), o.trustedUsers(), o.readyWait(), o.healthInterval(),
         o.reloadInterval(), o.lease());
     runtime = ExtenderRuntime.start(o, cluster, null);
     int port = runtime.httpPort();

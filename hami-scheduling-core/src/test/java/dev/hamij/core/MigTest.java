@@ -53,6 +53,46 @@ class MigTest {
   }
 
   @Test
+  void rolledUpProfileCoresNeverBlockAPlacementNvidiaAllows() {
+    // Real A100-40GB profiles as hami-nvidia advertises them: core shares are rounded up (2g = 29, 1g = 15),
+    // so three 2g plus one 1g book 102 "percent". Placement rules, not the percentage sum, decide on MIG GPUs.
+    dev.hamij.api.MigProfileTable.Model a100 = dev.hamij.api.MigProfileTable.bundled().forKey("A100-40GB").orElseThrow();
+    List<MigProfile> real = java.util.stream.Stream.of("1g.5gb", "2g.10gb", "3g.20gb", "7g.40gb") // chart allowlist
+        .map(n -> a100.advertised(a100.profile(n).orElseThrow())).toList();
+    s.upsertNode("n1", List.of(Fx.migGpu("GPU-a", 0, "NVIDIA A100-SXM4-40GB", real)), Map.of());
+    for (int i = 0; i < 3; i++) {
+      assertThat(s.schedule(gpuPod("p" + i, 1, 8000)).scheduled()).isTrue();
+    }
+    Decision small = s.schedule(gpuPod("small", 1, 4000)); // 3 x 29 + 15 = 102 "percent", yet legal
+    assertThat(small.failedNodes()).isEmpty();
+    assertThat(only(small).placement()).isEqualTo(at(6, 1));
+    assertThat(s.usage().node("n1").orElseThrow().gpus().get(0).usedCores()).isGreaterThan(100);
+  }
+
+  @Test
+  void coreSharesAddingUpToTheWholeGpuDoNotStopFurtherPlacements() {
+    List<Placement> ones = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      ones.add(at(i, 1));
+    }
+    GpuDevice quarterCores = Fx.migGpu("GPU-q", 0, "NVIDIA A100-SXM4-40GB",
+        List.of(new MigProfile("1g.5gb", 5120, 25, 1, ones)));
+    s.upsertNode("n1", List.of(quarterCores), Map.of());
+    for (int i = 0; i < 4; i++) {
+      assertThat(s.schedule(gpuPod("p" + i, 1, 4000)).scheduled()).isTrue();
+    }
+    assertThat(s.usage().node("n1").orElseThrow().gpus().get(0).usedCores()).isEqualTo(100);
+    assertThat(only(s.schedule(gpuPod("fifth", 1, 4000))).placement()).isEqualTo(at(2, 1));
+    GpuScheduler strict = GpuScheduler.create(SchedulerConfig.builder().strictUpstream(true).build());
+    strict.upsertNode("n1", List.of(quarterCores), Map.of());
+    for (int i = 0; i < 4; i++) {
+      assertThat(strict.schedule(gpuPod("p" + i, 1, 4000)).scheduled()).isTrue();
+    }
+    assertThat(strict.schedule(gpuPod("fifth", 1, 4000)).failedNodes())
+        .containsEntry("n1", "1/1 CardComputeUnitsExhausted");
+  }
+
+  @Test
   void balancedPackingExample() {
     s.upsertNode("n1", List.of(Fx.migGpu("GPU-a", 0, "NVIDIA A100-SXM4-40GB", Fx.a100Profiles())), Map.of());
     assertThat(only(s.schedule(gpuPod("p1", 1, 20000))))
