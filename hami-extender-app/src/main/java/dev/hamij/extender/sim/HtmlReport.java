@@ -100,13 +100,32 @@ final class HtmlReport {
       lines.add(new Svg.Line(s.policy(), Svg.color(k), xs, mid, s.runs().size() > 1 ? lo : null, hi, false));
       frag.add(new Svg.Line(s.policy(), Svg.color(k), xs, f, null, null, false));
     }
-    double[] ix = {0, 100, buckets - 1};
-    lines.add(new Svg.Line("ideal", "#999999", ix, new double[] {0, 100, 100}, null, null, true));
+    double[] ix = new double[buckets];
+    double[] iy = new double[buckets];
+    for (int b = 0; b < buckets; b++) {
+      ix[b] = b;
+      iy[b] = Math.min(b, 100);
+    }
+    lines.add(new Svg.Line("ideal", "#999999", ix, iy, null, null, true));
     sb.append("<h2>Allocation rate vs arrived workload</h2>\n<p class=\"note\">GPU demand of the running pods against the "
         + "GPU demand that has arrived so far (placed or not), both in % of cluster capacity; median over seeds with the "
         + "25–75% band. The dashed line is the ideal (everything that arrived is allocated, up to 100%).</p>\n");
     sb.append(Svg.lineChart("chart-allocation", "arrived workload (% of GPU capacity)", "allocation (% of GPU capacity)",
         buckets - 1, 100, lines));
+    if (buckets > 101) {
+      double xMax = Math.min(buckets - 1, 130);
+      double yMin = 100;
+      for (Svg.Line l : lines) {
+        for (int i = 0; i < l.xs().length; i++) {
+          if (l.xs()[i] >= 75 && l.xs()[i] <= xMax && !Double.isNaN(l.ys()[i])) {
+            yMin = Math.min(yMin, l.low() != null && !Double.isNaN(l.low()[i]) ? l.low()[i] : l.ys()[i]);
+          }
+        }
+      }
+      sb.append("<p class=\"note\">Near saturation (arrived 75% and more), where the policies part ways.</p>\n");
+      sb.append(Svg.lineChart("chart-allocation-zoom", "arrived workload (% of GPU capacity)",
+          "allocation (% of GPU capacity)", 75, xMax, Math.max(0, yMin - 1), 100, lines));
+    }
     sb.append("<h2>Fragmentation vs arrived workload</h2>\n<p class=\"note\">F(M): free GPU share that a request drawn "
         + "from the workload's own mix could not use (Weng et al., ATC '23), % of capacity, mean over seeds.</p>\n");
     double fmax = 10;

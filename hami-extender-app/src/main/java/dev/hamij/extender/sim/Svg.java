@@ -31,16 +31,27 @@ final class Svg {
     return String.format(Locale.ROOT, "%.1f", v);
   }
 
-  /** A line chart; {@code id} names the svg element, axis ranges are fixed by the caller. */
+  /** A line chart from 0 on both axes; {@code id} names the svg element. */
   static String lineChart(String id, String xLabel, String yLabel, double xMax, double yMax, List<Line> lines) {
+    return lineChart(id, xLabel, yLabel, 0, xMax, 0, yMax, lines);
+  }
+
+  /**
+   * A line chart over [xMin, xMax] × [yMin, yMax], each widened to round ticks; points outside the x
+   * range are left out, y values are clipped to the range.
+   */
+  static String lineChart(String id, String xLabel, String yLabel, double xMin, double xMax, double yMin,
+      double yMax, List<Line> lines) {
     double w = WIDTH - LEFT - RIGHT;
     double h = HEIGHT - TOP - BOTTOM;
-    double xStep = niceStep(xMax > 0 ? xMax : 1);
-    double yStep = niceStep(yMax > 0 ? yMax : 1);
-    int xTicks = (int) Math.ceil((xMax > 0 ? xMax : 1) / xStep - 1e-9);
-    int yTicks = (int) Math.ceil((yMax > 0 ? yMax : 1) / yStep - 1e-9);
-    double xm = xTicks * xStep;
-    double ym = yTicks * yStep;
+    double xStep = niceStep(Math.max(xMax - xMin, 1e-9));
+    double yStep = niceStep(Math.max(yMax - yMin, 1e-9));
+    double x0 = Math.floor(xMin / xStep + 1e-9) * xStep;
+    double y0 = Math.floor(yMin / yStep + 1e-9) * yStep;
+    int xTicks = Math.max(1, (int) Math.ceil((xMax - x0) / xStep - 1e-9));
+    int yTicks = Math.max(1, (int) Math.ceil((yMax - y0) / yStep - 1e-9));
+    Axis ax = new Axis(x0, x0 + xTicks * xStep, LEFT, w);
+    Axis ay = new Axis(y0, y0 + yTicks * yStep, TOP + h, -h);
     StringBuilder sb = new StringBuilder();
     sb.append("<svg id=\"").append(esc(id)).append("\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
         .append(WIDTH).append("\" height=\"").append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ')
@@ -48,7 +59,7 @@ final class Svg {
     sb.append("<rect x=\"0\" y=\"0\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
         .append("\" fill=\"#ffffff\"/>\n");
     for (int t = 0; t <= yTicks; t++) {
-      double yv = yStep * t;
+      double yv = y0 + yStep * t;
       double y = TOP + h - h * t / yTicks;
       sb.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(num(y)).append("\" x2=\"").append(num(LEFT + w))
           .append("\" y2=\"").append(num(y)).append("\" stroke=\"#e0e0e0\"/>\n");
@@ -56,7 +67,7 @@ final class Svg {
           .append("\" font-size=\"11\" text-anchor=\"end\">").append(tick(yv)).append("</text>\n");
     }
     for (int t = 0; t <= xTicks; t++) {
-      double xv = xStep * t;
+      double xv = x0 + xStep * t;
       double x = LEFT + w * t / xTicks;
       sb.append("<line x1=\"").append(num(x)).append("\" y1=\"").append(TOP).append("\" x2=\"").append(num(x))
           .append("\" y2=\"").append(num(TOP + h)).append("\" stroke=\"#f0f0f0\"/>\n");
@@ -75,14 +86,14 @@ final class Svg {
         StringBuilder up = new StringBuilder();
         StringBuilder down = new StringBuilder();
         for (int i = 0; i < l.xs().length; i++) {
-          if (!Double.isNaN(l.low()[i])) {
-            up.append(up.length() == 0 ? "M" : "L").append(px(l.xs()[i], xm, w)).append(',').append(py(l.high()[i], ym, h))
+          if (!Double.isNaN(l.low()[i]) && ax.contains(l.xs()[i])) {
+            up.append(up.length() == 0 ? "M" : "L").append(ax.at(l.xs()[i])).append(',').append(ay.at(l.high()[i]))
                 .append(' ');
           }
         }
         for (int i = l.xs().length - 1; i >= 0; i--) {
-          if (!Double.isNaN(l.low()[i])) {
-            down.append('L').append(px(l.xs()[i], xm, w)).append(',').append(py(l.low()[i], ym, h)).append(' ');
+          if (!Double.isNaN(l.low()[i]) && ax.contains(l.xs()[i])) {
+            down.append('L').append(ax.at(l.xs()[i])).append(',').append(ay.at(l.low()[i])).append(' ');
           }
         }
         if (up.length() > 0) {
@@ -93,11 +104,11 @@ final class Svg {
       StringBuilder d = new StringBuilder();
       boolean pen = false;
       for (int i = 0; i < l.xs().length; i++) {
-        if (Double.isNaN(l.ys()[i])) {
+        if (Double.isNaN(l.ys()[i]) || !ax.contains(l.xs()[i])) {
           pen = false;
           continue;
         }
-        d.append(pen ? "L" : "M").append(px(l.xs()[i], xm, w)).append(',').append(py(l.ys()[i], ym, h)).append(' ');
+        d.append(pen ? "L" : "M").append(ax.at(l.xs()[i])).append(',').append(ay.at(l.ys()[i])).append(' ');
         pen = true;
       }
       if (d.length() > 0) {
@@ -129,12 +140,15 @@ final class Svg {
     return 10 * mag;
   }
 
-  private static String px(double x, double xm, double w) {
-    return num(LEFT + w * Math.max(0, Math.min(x, xm)) / xm);
-  }
+  /** A linear mapping of [lo, hi] onto pixels from {@code start} over {@code length} (negative: upwards). */
+  private record Axis(double lo, double hi, double start, double length) {
+    boolean contains(double v) {
+      return v >= lo - 1e-9 && v <= hi + 1e-9;
+    }
 
-  private static String py(double y, double ym, double h) {
-    return num(TOP + h - h * Math.max(0, Math.min(y, ym)) / ym);
+    String at(double v) {
+      return num(start + length * (Math.max(lo, Math.min(v, hi)) - lo) / (hi - lo));
+    }
   }
 
   private static String tick(double v) {
