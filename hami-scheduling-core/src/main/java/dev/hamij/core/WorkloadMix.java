@@ -18,8 +18,8 @@ import java.util.Objects;
  * node's GPUs than m asks for could host m's per-GPU slice, all of the node's free GPU share is
  * fragment; otherwise only the free share of the GPUs that could not host m is. The node's value is
  * the probability-weighted sum over the shapes. A GPU's free share is
- * {@code min(free memory / memory, free cores / cores)}; unhealthy and cordoned GPUs count neither
- * as free nor as usable. Immutable.
+ * {@code min(free memory / memory, free cores / cores)}, free memory alone on a MIG GPU; unhealthy
+ * and cordoned GPUs count neither as free nor as usable. Immutable.
  */
 public final class WorkloadMix {
 
@@ -63,28 +63,40 @@ public final class WorkloadMix {
   public record Gpu(boolean available, int slots, int memory, int cores, int usedSlots, int usedMemory,
       int usedCores, int migLargest) {
 
-    /** Free share of this GPU in [0, 1] (0 when unavailable). */
+    /** True for a GPU in MIG mode. */
+    boolean mig() {
+      return migLargest != Integer.MAX_VALUE;
+    }
+
+    /** Free share of this GPU in [0, 1] (0 when unavailable); memory only for a MIG GPU. */
     public double freeShare() {
       if (!available || memory <= 0 || cores <= 0) {
         return 0;
       }
       double mem = (double) (memory - usedMemory) / memory;
-      double cpu = (double) (cores - usedCores) / cores;
-      return Math.max(0, Math.min(mem, cpu));
+      double core = mig() ? mem : (double) (cores - usedCores) / cores;
+      return Math.max(0, Math.min(mem, core));
     }
 
-    /** Whether one per-GPU slice of {@code s} fits on this GPU now (HAMi's per-GPU capacity checks). */
+    /**
+     * Whether one per-GPU slice of {@code s} fits on this GPU now, by HAMi's per-GPU capacity checks:
+     * a free slot, then for a MIG GPU a placeable profile with the memory, else free memory, free
+     * cores and, for 100% cores, an idle GPU.
+     */
     public boolean hosts(Shape s) {
       if (!available || usedSlots >= slots) {
         return false;
+      }
+      int mem = s.memoryOn(memory);
+      if (mig()) {
+        return migLargest >= mem;
       }
       int cap = Math.min(s.cores(), 100);
       if (cores - usedCores < cap || (cores == 100 && cap == 100 && usedSlots > 0)
           || (cores != 0 && usedCores == cores && cap == 0)) {
         return false;
       }
-      int mem = s.memoryOn(memory);
-      return migLargest == Integer.MAX_VALUE ? memory - usedMemory >= mem : migLargest >= mem;
+      return memory - usedMemory >= mem;
     }
   }
 

@@ -98,11 +98,14 @@ final class ClusterState {
     return dev.length;
   }
 
-  /** GPU {@code g} as the fragmentation measure sees it (MIG placement limits ignored). */
+  /**
+   * GPU {@code g} as the fragmentation measure sees it; a MIG GPU by its free memory (its placement
+   * limits are the scheduler's and are not modelled here).
+   */
   WorkloadMix.Gpu gpu(int g) {
     GpuDevice d = dev[g];
     return new WorkloadMix.Gpu(d.health(), d.count(), d.devmem(), d.devcore(), usedSlots[g], usedMem[g], usedCores[g],
-        Integer.MAX_VALUE);
+        d.isMig() ? d.devmem() - usedMem[g] : Integer.MAX_VALUE);
   }
 
   List<WorkloadMix.Gpu> gpusOf(int node) {
