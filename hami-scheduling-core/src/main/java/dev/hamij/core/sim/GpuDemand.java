@@ -11,7 +11,7 @@ import java.util.Map;
  * How much GPU a pod asks for, in thousandths of a GPU ("milli-GPU", the unit of the FGD paper's
  * arrived-workload axis): per container, GPUs × the larger of its cores share and its memory share
  * (a percentage, or MiB over the cluster's mean GPU memory), each capped at one GPU. A pod without
- * GPU requests asks for 0. Immutable.
+ * GPU requests asks for 0. Thread-safe (shapes are cached per pod shape).
  */
 public final class GpuDemand {
   private final SchedulerConfig config;
