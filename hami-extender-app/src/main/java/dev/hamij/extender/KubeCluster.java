@@ -78,6 +78,20 @@ final class KubeCluster implements Cluster {
 
   @Override
   public void start(Listener listener) {
+    String url = client.getConfiguration().getMasterUrl();
+    LOG.info("connecting to the Kubernetes API server at " + url);
+    try {
+      // fail fast with a clear message instead of informers retrying silently forever
+      client.nodes().list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+    } catch (KubernetesClientException e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String why = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+          : root.toString();
+      throw new ApiException("cannot list nodes at the Kubernetes API server " + url + ": " + why, e);
+    }
     var nodes = nodeLabels.isEmpty() ? client.nodes() : client.nodes().withLabels(nodeLabels);
     nodeInformer = nodes.inform(handler(listener::nodeChanged, listener::nodeDeleted));
     informers.add(nodeInformer);
