@@ -64,11 +64,16 @@ class SmallPartsTest {
 
   @Test
   void qpsLimiterSpacesRequestsAfterTheBurst() {
-    QpsLimiter limiter = new QpsLimiter(10, 2);
+    long[] now = {1_000_000_000L};
+    QpsLimiter limiter = new QpsLimiter(10, 2, () -> now[0]);
     assertThat(limiter.reserve()).isZero();
     assertThat(limiter.reserve()).isZero();
-    // the third request in the same instant waits about 1/10 s
-    assertThat(limiter.reserve()).isBetween(Duration.ofMillis(50).toNanos(), Duration.ofMillis(110).toNanos());
+    // the third request in the same instant waits 1/10 s, the fourth 2/10 s
+    assertThat(limiter.reserve()).isEqualTo(Duration.ofMillis(100).toNanos());
+    assertThat(limiter.reserve()).isEqualTo(Duration.ofMillis(200).toNanos());
+    // half a second later two of the owed tokens are earned back and a new one is owed again
+    now[0] += Duration.ofMillis(500).toNanos();
+    assertThat(limiter.reserve()).isZero();
   }
 
   @Test

@@ -1,0 +1,146 @@
+package dev.hamij.extender.sim;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Small inline-SVG chart builder: line charts with axes, grid, bands and a legend; no scripts, no fetches. */
+final class Svg {
+  static final String[] PALETTE = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+      "#17becf", "#7f7f7f", "#bcbd22"};
+  static final int WIDTH = 720;
+  static final int HEIGHT = 320;
+  private static final int LEFT = 60;
+  private static final int RIGHT = 170;
+  private static final int TOP = 20;
+  private static final int BOTTOM = 45;
+
+  /** One line: points as x/y pairs (NaN y breaks the line), optional band of low/high y per point. */
+  record Line(String label, String color, double[] xs, double[] ys, double[] low, double[] high, boolean dashed) {}
+
+  private Svg() {}
+
+  static String color(int i) {
+    return PALETTE[i % PALETTE.length];
+  }
+
+  static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+
+  static String num(double v) {
+    return String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  /** A line chart; {@code id} names the svg element, axis ranges are fixed by the caller. */
+  static String lineChart(String id, String xLabel, String yLabel, double xMax, double yMax, List<Line> lines) {
+    double w = WIDTH - LEFT - RIGHT;
+    double h = HEIGHT - TOP - BOTTOM;
+    double xStep = niceStep(xMax > 0 ? xMax : 1);
+    double yStep = niceStep(yMax > 0 ? yMax : 1);
+    int xTicks = (int) Math.ceil((xMax > 0 ? xMax : 1) / xStep - 1e-9);
+    int yTicks = (int) Math.ceil((yMax > 0 ? yMax : 1) / yStep - 1e-9);
+    double xm = xTicks * xStep;
+    double ym = yTicks * yStep;
+    StringBuilder sb = new StringBuilder();
+    sb.append("<svg id=\"").append(esc(id)).append("\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+        .append(WIDTH).append("\" height=\"").append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ')
+        .append(HEIGHT).append("\" role=\"img\">\n");
+    sb.append("<rect x=\"0\" y=\"0\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
+        .append("\" fill=\"#ffffff\"/>\n");
+    for (int t = 0; t <= yTicks; t++) {
+      double yv = yStep * t;
+      double y = TOP + h - h * t / yTicks;
+      sb.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(num(y)).append("\" x2=\"").append(num(LEFT + w))
+          .append("\" y2=\"").append(num(y)).append("\" stroke=\"#e0e0e0\"/>\n");
+      sb.append("<text x=\"").append(LEFT - 6).append("\" y=\"").append(num(y + 4))
+          .append("\" font-size=\"11\" text-anchor=\"end\">").append(tick(yv)).append("</text>\n");
+    }
+    for (int t = 0; t <= xTicks; t++) {
+      double xv = xStep * t;
+      double x = LEFT + w * t / xTicks;
+      sb.append("<line x1=\"").append(num(x)).append("\" y1=\"").append(TOP).append("\" x2=\"").append(num(x))
+          .append("\" y2=\"").append(num(TOP + h)).append("\" stroke=\"#f0f0f0\"/>\n");
+      sb.append("<text x=\"").append(num(x)).append("\" y=\"").append(num(TOP + h + 16))
+          .append("\" font-size=\"11\" text-anchor=\"middle\">").append(tick(xv)).append("</text>\n");
+    }
+    sb.append("<rect x=\"").append(LEFT).append("\" y=\"").append(TOP).append("\" width=\"").append(num(w))
+        .append("\" height=\"").append(num(h)).append("\" fill=\"none\" stroke=\"#888\"/>\n");
+    sb.append("<text x=\"").append(num(LEFT + w / 2)).append("\" y=\"").append(HEIGHT - 8)
+        .append("\" font-size=\"12\" text-anchor=\"middle\">").append(esc(xLabel)).append("</text>\n");
+    sb.append("<text transform=\"translate(14,").append(num(TOP + h / 2)).append(") rotate(-90)\" font-size=\"12\" "
+        + "text-anchor=\"middle\">").append(esc(yLabel)).append("</text>\n");
+    int legend = 0;
+    for (Line l : lines) {
+      if (l.low() != null) {
+        StringBuilder up = new StringBuilder();
+        StringBuilder down = new StringBuilder();
+        for (int i = 0; i < l.xs().length; i++) {
+          if (!Double.isNaN(l.low()[i])) {
+            up.append(up.length() == 0 ? "M" : "L").append(px(l.xs()[i], xm, w)).append(',').append(py(l.high()[i], ym, h))
+                .append(' ');
+          }
+        }
+        for (int i = l.xs().length - 1; i >= 0; i--) {
+          if (!Double.isNaN(l.low()[i])) {
+            down.append('L').append(px(l.xs()[i], xm, w)).append(',').append(py(l.low()[i], ym, h)).append(' ');
+          }
+        }
+        if (up.length() > 0) {
+          sb.append("<path class=\"band\" d=\"").append(up).append(down).append("Z\" fill=\"").append(l.color())
+              .append("\" fill-opacity=\"0.18\" stroke=\"none\"/>\n");
+        }
+      }
+      StringBuilder d = new StringBuilder();
+      boolean pen = false;
+      for (int i = 0; i < l.xs().length; i++) {
+        if (Double.isNaN(l.ys()[i])) {
+          pen = false;
+          continue;
+        }
+        d.append(pen ? "L" : "M").append(px(l.xs()[i], xm, w)).append(',').append(py(l.ys()[i], ym, h)).append(' ');
+        pen = true;
+      }
+      if (d.length() > 0) {
+        sb.append("<path class=\"series\" data-label=\"").append(esc(l.label())).append("\" d=\"").append(d.toString().trim())
+            .append("\" fill=\"none\" stroke=\"").append(l.color()).append("\" stroke-width=\"2\"")
+            .append(l.dashed() ? " stroke-dasharray=\"5,4\"" : "").append("/>\n");
+      }
+      double ly = TOP + 8 + legend * 18;
+      sb.append("<line x1=\"").append(num(LEFT + w + 12)).append("\" y1=\"").append(num(ly)).append("\" x2=\"")
+          .append(num(LEFT + w + 32)).append("\" y2=\"").append(num(ly)).append("\" stroke=\"").append(l.color())
+          .append("\" stroke-width=\"3\"").append(l.dashed() ? " stroke-dasharray=\"5,4\"" : "").append("/>\n");
+      sb.append("<text x=\"").append(num(LEFT + w + 36)).append("\" y=\"").append(num(ly + 4))
+          .append("\" font-size=\"11\">").append(esc(l.label())).append("</text>\n");
+      legend++;
+    }
+    sb.append("</svg>\n");
+    return sb.toString();
+  }
+
+  /** A round tick step (1, 2, 2.5 or 5 times a power of ten) giving at most 8 intervals up to {@code max}. */
+  static double niceStep(double max) {
+    double raw = max / 6;
+    double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+      if (m * mag >= raw) {
+        return m * mag;
+      }
+    }
+    return 10 * mag;
+  }
+
+  private static String px(double x, double xm, double w) {
+    return num(LEFT + w * Math.max(0, Math.min(x, xm)) / xm);
+  }
+
+  private static String py(double y, double ym, double h) {
+    return num(TOP + h - h * Math.max(0, Math.min(y, ym)) / ym);
+  }
+
+  private static String tick(double v) {
+    if (Math.abs(v) >= 100 || v == Math.rint(v)) {
+      return String.format(Locale.ROOT, "%.0f", v);
+    }
+    return String.format(Locale.ROOT, "%.1f", v);
+  }
+}
