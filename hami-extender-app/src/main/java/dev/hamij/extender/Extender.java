@@ -135,6 +135,9 @@ final class Extender implements ExtenderApi {
 
   /** Waits up to the configured time for readiness; returns the reason when still not ready. */
   private String awaitReady() {
+    if (notReadyReason() == null) {
+      return null;
+    }
     long deadline = System.nanoTime() + readyWait.toNanos();
     synchronized (readiness) {
       String reason;

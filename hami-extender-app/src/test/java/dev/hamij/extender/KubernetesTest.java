@@ -147,6 +147,22 @@ class KubernetesTest {
   }
 
   @Test
+  void repeatedEventsRaiseACountInsteadOfPilingUp() throws Exception {
+    create(gpuNode("ev", 1, 1000));
+    Pod p = create(pod("default", "ev-pod", "uid-ev-pod", "nvidia.com/gpu", "1", "nvidia.com/gpumem", "5000"));
+    try (ExtenderRuntime rt = runtime(Fixtures.options(Extender.FilterMode.BEST_NODE))) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(post(rt.httpPort(), "/filter", filterArgs(p, "ev")).body()).contains("CardInsufficientMemory");
+      }
+      assertThat(eventually(Duration.ofSeconds(5), () -> client.v1().events().inNamespace("default").list().getItems()
+          .stream().anyMatch(e -> "ev-pod".equals(e.getInvolvedObject().getName())
+              && "no available node, 1 nodes do not meet".equals(e.getMessage()) && e.getCount() == 3))).isTrue();
+      assertThat(client.v1().events().inNamespace("default").list().getItems().stream()
+          .filter(e -> "ev-pod".equals(e.getInvolvedObject().getName()))).hasSize(2);
+    }
+  }
+
+  @Test
   void bindThatFailsAfterTakingTheLockReleasesIt() throws Exception {
     create(gpuNode("kf", 1, 10000));
     Pod p = create(pod("default", "kf-pod", "uid-kf-pod", "nvidia.com/gpu", "1", "nvidia.com/gpumem", "1000"));
