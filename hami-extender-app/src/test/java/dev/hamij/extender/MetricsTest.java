@@ -119,6 +119,9 @@ class MetricsTest {
         "devicetype", "NVIDIA A10")).isEqualTo(23028.0 * 1024 * 1024);
     assertThat(value("GPUDeviceMemoryAllocated", "deviceuuid", a10, "devicecores", "100")).isEqualTo(8000.0 * 1024 * 1024);
     assertThat(value("nodeGPUMigInstance", "nodeid", "mig-node-1", "migname", "2g.10gb-3")).isEqualTo(1);
+    // free placements beside the running 2g.10gb at {0,2} show as 0, the occupied one does not
+    assertThat(value("nodeGPUMigInstance", "nodeid", "mig-node-1", "deviceidx", "0", "migname", "2g.10gb-free-2")).isZero();
+    assertThat(checked.find("nodeGPUMigInstance", Map.of("deviceidx", "0", "migname", "2g.10gb-free-0"))).isEmpty();
     assertThat(value("QuotaUsed", "quotanamespace", "ml", "quotaName", "nvidia.com/gpumem", "limit", "40000")).isEqualTo(9856);
     assertThat(value("vGPUMemoryAllocated", "podnamespace", "default", "podname", "train-1", "containeridx", "0"))
         .isEqualTo(8000.0 * 1024 * 1024);
