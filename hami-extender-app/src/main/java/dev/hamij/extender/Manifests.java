@@ -60,7 +60,9 @@ final class Manifests {
         "extension-apiserver-authentication-reader", app, ns));
     docs.add(map("apiVersion", "rbac.authorization.k8s.io/v1", "kind", "Role",
         "metadata", map("name", "hami-scheduler-leases", "namespace", ns),
-        "rules", List.of(rule("coordination.k8s.io", List.of("leases"), "get", "list", "watch", "create", "update"))));
+        // kube-scheduler's leader election (client-go Lease lock) gets, creates and updates its Lease;
+        // the extender only reads it (RbacTest)
+        "rules", List.of(rule("coordination.k8s.io", List.of("leases"), "get", "create", "update"))));
     docs.add(binding("RoleBinding", "hami-scheduler-leases", ns, "Role", "hami-scheduler-leases", app, ns));
 
     docs.add(map("apiVersion", "v1", "kind", "ConfigMap",

@@ -124,7 +124,7 @@ class SecretsTest {
       });
       ExtenderRuntime.Options o = Fixtures.options(Extender.FilterMode.BEST_NODE);
       o = new ExtenderRuntime.Options(o.httpBind(), o.metricsBind(), cert, key, null, o.policies(), o.filterMode(),
-          o.nodeLockTimeout(), o.podGroupLockWait(), false, o.leaseNamespace(), o.leaseName(), o.identity(), false,
+          o.nodeLockTimeout(), o.podGroupLockWait(), false, false, o.leaseNamespace(), o.leaseName(), o.identity(), false,
           o.httpThreads(), o.trustedUsers(), o.readyWait(), o.healthInterval(), Duration.ofMillis(50), o.lease());
       try (ExtenderRuntime rt = ExtenderRuntime.start(o, new KubeCluster(client, Map.of(), "hami-scheduler"), client)) {
         int port = rt.httpPort();
