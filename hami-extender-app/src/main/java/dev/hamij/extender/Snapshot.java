@@ -107,7 +107,7 @@ record Snapshot(List<Node> nodes, List<Pod> pods, List<ResourceQuota> quotas) {
       return;
     }
     if (parsed instanceof KubernetesResourceList<?> list) {
-      for (Object item : list.getItems()) {
+      for (Object item : list.getItems() == null ? List.of() : list.getItems()) {
         flatten(item, out, file);
       }
     } else if (parsed instanceof HasMetadata o) {

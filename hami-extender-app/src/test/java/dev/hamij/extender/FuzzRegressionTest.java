@@ -95,6 +95,39 @@ class FuzzRegressionTest {
         .containsExactly(java.time.Duration.ofMillis(1500), java.time.Duration.ZERO);
   }
 
+  @Test
+  void anEnvVarWithoutANameIsNoCrash() {
+    // the soak (100 000 AdmissionReviews): Set.copyOf threw NullPointerException on the null name
+    AdmissionHandler handler = new AdmissionHandler(
+        () -> Settings.of(dev.hamij.api.HamiConfig.defaults(), new Settings.Policies("binpack", "spread", "", true))
+            .admission(), java.util.Set.of(), p -> new dev.hamij.core.Admission(dev.hamij.core.Admission.Verdict.ALLOW, "", 0, 0));
+    String pod = "{\"metadata\":{\"name\":\"p\",\"namespace\":\"default\"},\"spec\":{\"containers\":[{\"name\":\"c\","
+        + "\"env\":[{\"value\":\"1\"},null],\"resources\":{\"limits\":{\"nvidia.com/gpu\":\"1\"}}}]}}";
+    String review = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"r1\","
+        + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"operation\":\"CREATE\",\"namespace\":\"default\","
+        + "\"object\":" + pod + "}}";
+    AdmissionHandler.Reply reply = handler.handle(review.getBytes(StandardCharsets.UTF_8));
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(ExtenderWire.JSON.readTree(reply.body()).get("response").get("allowed").asBoolean()).isTrue();
+  }
+
+  @Test
+  void aListWithoutItemsAndAnnotationsWithoutValuesLoad(@TempDir Path dir) throws Exception {
+    // the soak: "items:" with no value threw NullPointerException; so did an annotation without a value
+    Path empty = dir.resolve("empty.yaml");
+    Files.writeString(empty, "apiVersion: v1\nkind: List\nitems:\n");
+    assertThat(Snapshot.load(empty).nodes()).isEmpty();
+    Path snap = dir.resolve("snap.yaml");
+    Files.writeString(snap, ExtenderWire.KUBE.asYaml(Fixtures.gpuNode("n1", 1, 10000)));
+    Path pod = dir.resolve("pod.yaml");
+    Files.writeString(pod, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    nvidia.com/use-gputype:\n"
+        + "spec:\n  containers:\n  - name: c\n    resources:\n      limits:\n        nvidia.com/gpu: 1\n");
+    var result = OfflineDecision.decide(Snapshot.load(snap), snap, Snapshot.loadPod(pod), pod,
+        Settings.of(dev.hamij.api.HamiConfig.defaults(), new Settings.Policies("binpack", "spread", "", true)),
+        java.time.Instant.EPOCH);
+    assertThat(result.get("node").asString()).isEqualTo("n1");
+  }
+
   private static String resource(String name) throws IOException {
     try (var in = FuzzRegressionTest.class.getResourceAsStream("/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
