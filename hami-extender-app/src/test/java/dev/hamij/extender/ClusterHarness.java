@@ -181,6 +181,7 @@ public final class ClusterHarness implements AutoCloseable {
   private final Rbac extenderRbac;
   private final Rbac pluginRbac;
   private final List<String> refused = new CopyOnWriteArrayList<>();
+  private final Map<String, Set<String>> used = new ConcurrentHashMap<>();
   private final Faults faults = new Faults();
   private final List<Replica> replicas = new ArrayList<>();
   private final List<PluginNode> nodes = new ArrayList<>();
@@ -213,6 +214,10 @@ public final class ClusterHarness implements AutoCloseable {
         return null; // the admin (the test itself)
       }
       Rbac rbac = who.equals(EXTENDER_SA) ? extenderRbac : pluginRbac;
+      if (!call.nonResource()) {
+        used.computeIfAbsent(who, k -> ConcurrentHashMap.newKeySet())
+            .add(call.verb() + " " + (call.group().isEmpty() ? "" : call.group() + "/") + call.fullResource());
+      }
       if (!rbac.allows(call)) {
         refused.add(who + ": " + call);
         return ApiServer.status(403, "Forbidden", who + " may not " + call);
@@ -551,7 +556,8 @@ public final class ClusterHarness implements AutoCloseable {
       }
       p.deviceIds.put(container, admitted.deviceIds());
       p.slices.put(container, slices(p.node, admitted.response().getEnvsMap()));
-      stats.outcome("container allocated");
+      stats.outcome(p.slices.get(container).stream().anyMatch(sl -> sl.device().startsWith("MIG-"))
+          ? "MIG container allocated" : "container allocated");
       what.append(" c").append(container).append(" -> ").append(p.slices.get(container));
     }
     if (random.nextInt(4) != 0) {
@@ -1025,6 +1031,11 @@ public final class ClusterHarness implements AutoCloseable {
     }
     if (!refused.isEmpty()) {
       throw failure("calls refused by RBAC: " + refused, null);
+    }
+    // the node agent's manifests grant exactly what it used (the extender's are checked by RbacTest)
+    if (!used.getOrDefault(PLUGIN_SA, Set.of()).equals(pluginRbac.grants())) {
+      throw failure("the node agent used " + new java.util.TreeSet<>(used.getOrDefault(PLUGIN_SA, Set.of()))
+          + " but its manifests grant " + pluginRbac.grants(), null);
     }
   }
 

@@ -49,6 +49,7 @@ class ClusterHarnessTest {
     // the workload did real work, and the faults really happened
     assertThat(stats.outcomes.get("bound").get()).as("pods bound").isGreaterThan(operations / 40);
     assertThat(stats.outcomes.get("container allocated").get()).as("containers allocated").isGreaterThan(operations / 40);
+    assertThat(stats.outcomes.get("MIG container allocated").get()).as("MIG containers allocated").isPositive();
     assertThat(stats.faultCount()).as("faults injected").isGreaterThan(operations / 20);
     assertThat(stats.faults).containsKeys("leader killed, failover", "plugin restart", "kubelet restart",
         "extender restart", "stale node lock", "api CONFLICT", "api SERVER_ERROR", "api SLOW", "watches refused",

@@ -14,6 +14,9 @@ import java.time.Duration;
  * can give it its own identity (RBAC, faults). Its timing is shortened as in this module's tests.
  */
 public final class PluginNode implements AutoCloseable {
+  /** The node monitor on an ephemeral port, as deployed (it watches the node's pods). */
+  private static final java.util.function.Consumer<NodeSettings.Builder> MONITOR = b -> b.monitor(
+      new java.net.InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(1), false, Duration.ofMinutes(5));
   private final NodeTestbed bed;
   private final String deviceConfigYaml;
 
@@ -34,7 +37,7 @@ public final class PluginNode implements AutoCloseable {
     NodeTestbed bed = NodeTestbed.create(admin, name, simulatedYaml);
     bed.agentClient = agentClient;
     try {
-      bed.startRuntime(deviceConfigYaml, b -> { });
+      bed.startRuntime(deviceConfigYaml, MONITOR);
     } catch (Exception | Error e) {
       bed.close();
       throw e;
@@ -85,7 +88,7 @@ public final class PluginNode implements AutoCloseable {
   /** Starts the agent again and waits until it registered with kubelet once more. */
   public void startAgent() throws Exception {
     int before = bed.kubelet.registrations().size();
-    bed.startRuntime(deviceConfigYaml, b -> { });
+    bed.startRuntime(deviceConfigYaml, MONITOR);
     bed.kubelet.awaitRegistrations(before + 1, NodeTestbed.TIMEOUT);
   }
 
