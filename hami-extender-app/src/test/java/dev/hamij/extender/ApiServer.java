@@ -117,6 +117,8 @@ public final class ApiServer implements AutoCloseable {
 
   private final KubernetesMockServer server;
   private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private final List<String> errors = new CopyOnWriteArrayList<>();
+  private final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
   private volatile Gate gate = (call, request) -> null;
 
   private ApiServer() {
@@ -124,7 +126,23 @@ public final class ApiServer implements AutoCloseable {
     Dispatcher gated = new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
+        try {
+          return gated(request);
+        } catch (RuntimeException | Error e) {
+          // the mock would otherwise never answer, and the client would wait for its timeout
+          errors.add(request.getMethod() + " " + request.getPath() + ": " + e);
+          return status(500, "InternalError", "mock API server failed: " + e);
+        }
+      }
+
+      private MockResponse gated(RecordedRequest request) {
         Call call = Call.of(request.getMethod(), request.getPath());
+        synchronized (recent) {
+          recent.addLast(java.time.LocalTime.now() + " " + Thread.currentThread().getName() + " " + call);
+          if (recent.size() > 60) {
+            recent.removeFirst();
+          }
+        }
         MockResponse answer = gate.intercept(call, request);
         if (answer != null) {
           return answer;
@@ -200,6 +218,18 @@ public final class ApiServer implements AutoCloseable {
   public void gate(Gate g) {
     this.gate = g;
     calls.clear();
+  }
+
+  /** The last requests that reached the server, with the time and thread, for diagnosing stalls. */
+  public List<String> recentRequests() {
+    synchronized (recent) {
+      return List.copyOf(recent);
+    }
+  }
+
+  /** Requests the mock itself failed on (answered 500), for diagnosis. */
+  public List<String> errors() {
+    return Collections.unmodifiableList(errors);
   }
 
   /** The calls that passed the gate, in order. */

@@ -79,7 +79,7 @@ public final class ClusterHarness implements AutoCloseable {
   static final String NS = "hami-system";
   static final String EXTENDER_SA = "system:serviceaccount:" + NS + ":hami-scheduler";
   static final String PLUGIN_SA = "system:serviceaccount:" + NS + ":hami-device-plugin";
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String LEASE = "hami-scheduler";
   private static final String MIG_NODE = "mig-1";
   /** NVML calls made while the node runs (health, processes, MIG realisation and clean-up) that a fault may hit. */
@@ -98,6 +98,22 @@ public final class ClusterHarness implements AutoCloseable {
     final Map<String, AtomicInteger> faults = new TreeMap<>();
     final Map<String, AtomicInteger> outcomes = new TreeMap<>();
     int checkpoints;
+    final Map<String, long[]> nanos = new TreeMap<>();
+
+    void time(String what, long elapsed) {
+      long[] t = nanos.computeIfAbsent(what, k -> new long[2]);
+      t[0] += elapsed;
+      t[1]++;
+    }
+
+    /** Milliseconds spent per kind of step (and count), slowest first. */
+    public String timings() {
+      StringBuilder b = new StringBuilder();
+      nanos.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0])).forEach(e -> b
+          .append(e.getKey()).append('=').append(e.getValue()[0] / 1_000_000).append("ms/").append(e.getValue()[1])
+          .append(' '));
+      return b.toString().trim();
+    }
 
     void op(String name) {
       ops.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
@@ -203,7 +219,11 @@ public final class ClusterHarness implements AutoCloseable {
     this.spec = spec;
     this.random = new SplittableRandom(spec.seed());
     api = ApiServer.start();
-    admin = api.newClient();
+    // the test's own calls outlast the mock's watch-close stalls (below); the apps' calls do not
+    KubernetesClient plain = api.newClient();
+    admin = new KubernetesClientBuilder().withConfig(new ConfigBuilder(plain.getConfiguration())
+        .withRequestTimeout(90_000).build()).build();
+    plain.close();
     extenderRbac = Rbac.forServiceAccount(Manifests.render(new Manifests.Params(31, NS, LEASE, "i", "s",
         Extender.FilterMode.BEST_NODE, 2, "Fail")), NS, "hami-scheduler");
     pluginRbac = Rbac.forServiceAccount(PluginNode.manifests(NS), NS, "hami-device-plugin");
@@ -230,17 +250,22 @@ public final class ClusterHarness implements AutoCloseable {
 
   /** Starts the API server, the nodes (agents registered with their kubelets) and two extender replicas, the first leading. */
   public static ClusterHarness start(Spec spec) throws Exception {
+    // the JDK HTTP server reads this once, when its first instance starts: here the node agents'
+    // metrics servers start before the extender, which sets it for its own process (HttpSurface)
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     ClusterHarness h = new ClusterHarness(spec);
     try {
       String config = "nvidia: {}\nnodeconfig:\n  - name: " + MIG_NODE + "\n    operatingmode: mig\n";
       for (int i = 1; i <= spec.hamiCoreNodes(); i++) {
         String name = "gpu-" + i;
+        // one node runs its monitor (a pod watch) and is never restarted: fabric8's mock API server
+        // stalls when a watch closes while it sends an event, so watches are closed sparingly
         h.nodes.add(PluginNode.start(h.admin, h.client(PLUGIN_SA), name, simulatedNode(name, "A100-40GB", 2, false),
-            config));
+            config, i == 1));
       }
       if (spec.migNode()) {
         h.nodes.add(PluginNode.start(h.admin, h.client(PLUGIN_SA), MIG_NODE, simulatedNode(MIG_NODE, "A100-40GB", 1, true),
-            config));
+            config, false));
       }
       h.await(() -> h.nodes.stream().allMatch(n -> h.registration(n.name()) != null), "every node registered its GPUs");
       h.renewLease("pod-a");
@@ -275,6 +300,21 @@ public final class ClusterHarness implements AutoCloseable {
         .withOauthToken(token).withRequestTimeout(10_000).build()).build();
     clients.add(c);
     return c;
+  }
+
+  /** Starts a replica, retried like a crash-looping pod when the API server does not answer its start-up lists. */
+  private void restartReplica(Replica r) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        startReplica(r);
+        return;
+      } catch (Exception e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        stats.outcome("extender start failed, retried");
+      }
+    }
   }
 
   private void startReplica(Replica r) throws Exception {
@@ -325,6 +365,7 @@ public final class ClusterHarness implements AutoCloseable {
   /** One random operation, then the per-step invariants. */
   void step() {
     step++;
+    long began = System.nanoTime();
     if (Duration.between(leaseRenewed, Instant.now()).toSeconds() >= 2) {
       renewLease(leaseHolder);
     }
@@ -359,9 +400,15 @@ public final class ClusterHarness implements AutoCloseable {
       throw failure("step threw " + e, e);
     }
     note(what);
-    checkBookings();
+    long checks = System.nanoTime();
+    String kind = what.split("[ :]", 2)[0];
+    stats.time(kind, checks - began);
+    if (checks - began > 10_000_000_000L) {
+      stats.outcome("step slowed by a stalled mock API server");
+    }    checkBookings();
     checkHandedOut();
     checkRunningUnchanged();
+    stats.time("(per-step checks)", System.nanoTime() - checks);
   }
 
   private String createPod(boolean forged) throws Exception {
@@ -385,9 +432,22 @@ public final class ClusterHarness implements AutoCloseable {
       containers.add(new ContainerBuilder().withName("c" + i).withImage("cuda").withNewResources().withLimits(limits)
           .endResources().build());
     }
+    boolean forMig = random.nextInt(7) == 0;
+    if (forMig) {
+      // a pod for the MIG node: one GPU, memory that fits a MIG profile, often asking for MIG by annotation
+      gpus = List.of(1);
+      containers.clear();
+      containers.add(new ContainerBuilder().withName("c0").withImage("cuda").withNewResources()
+          .addToLimits("nvidia.com/gpu", new Quantity("1"))
+          .addToLimits("nvidia.com/gpumem", new Quantity(List.of("4864", "9856", "19968").get(random.nextInt(3))))
+          .endResources().build());
+    }
     PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
         .withNewSpec().withContainers(containers).endSpec()
         .withNewStatus().withPhase("Pending").endStatus(); // as the API server sets it on create
+    if (forMig && random.nextBoolean()) {
+      b.editMetadata().addToAnnotations(Annotations.VGPU_MODE, "mig").endMetadata();
+    }
     PodRecord record = new PodRecord(name, gpus);
     if (forged) {
       // a user tries to hand themselves a slice: the webhook must strip this
@@ -431,6 +491,18 @@ public final class ClusterHarness implements AutoCloseable {
     return "create " + name + " " + gpus + (forged ? " (forged annotations stripped)" : "");
   }
 
+  /**
+   * kube-scheduler's (or the API server's) call to an extender replica. The timeout is long: fabric8's
+   * mock API server stalls for up to 30 s when a watch closes while it sends an event (its watch
+   * listener waits on the event loop it blocks), and the extender's calls then fail and retry as
+   * against a slow API server; the driver waits that out instead of failing the run.
+   */
+  private static java.net.http.HttpResponse<String> post(int port, String path, String body) throws Exception {
+    return Fixtures.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(120)).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
   /** An AdmissionReview to the replica's {@code /webhook}, over HTTP. */
   private JsonNode admission(Replica r, String op, String user, JsonNode object, JsonNode old) throws Exception {
     ObjectNode review = ExtenderWire.JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1")
@@ -442,7 +514,7 @@ public final class ClusterHarness implements AutoCloseable {
     if (old != null) {
       req.set("oldObject", old);
     }
-    var http = Fixtures.post(r.runtime.httpPort(), "/webhook", review.toString());
+    var http = post(r.runtime.httpPort(), "/webhook", review.toString());
     if (http.statusCode() != 200) {
       throw failure("webhook answered " + http.statusCode() + ": " + http.body(), null);
     }
@@ -489,7 +561,7 @@ public final class ClusterHarness implements AutoCloseable {
       return "schedule: " + p.name + " is gone";
     }
     List<String> names = nodes.stream().map(PluginNode::name).toList();
-    String filter = Fixtures.post(leader.runtime.httpPort(), "/filter", Fixtures.filterArgs(pod, names.toArray(String[]::new)))
+    String filter = post(leader.runtime.httpPort(), "/filter", Fixtures.filterArgs(pod, names.toArray(String[]::new)))
         .body();
     JsonNode result = ExtenderWire.JSON.readTree(filter);
     String error = result.path("Error").asString("");
@@ -505,7 +577,7 @@ public final class ClusterHarness implements AutoCloseable {
       deletePod(p);
       stats.fault("deleted while being bound");
     }
-    String bind = ExtenderWire.JSON.readTree(Fixtures.post(leader.runtime.httpPort(), "/bind",
+    String bind = ExtenderWire.JSON.readTree(post(leader.runtime.httpPort(), "/bind",
         Fixtures.bindArgs(pod, node)).body()).path("Error").asString("");
     if (!bind.isEmpty()) {
       p.reason = "bind: " + bind;
@@ -685,7 +757,7 @@ public final class ClusterHarness implements AutoCloseable {
       return "XID on " + n.name();
     }
     if (pick < 106) {
-      PluginNode n = nodes.get(random.nextInt(nodes.size()));
+      PluginNode n = nodes.get(1 + random.nextInt(nodes.size() - 1)); // not gpu-1, whose monitor watches pods
       n.stopAgent();
       startAgent(n);
       stats.fault("plugin restart");
@@ -697,13 +769,14 @@ public final class ClusterHarness implements AutoCloseable {
       stats.fault("kubelet restart");
       return "kubelet of " + n.name() + " restarted";
     }
-    if (pick < 116) {
+    if (pick < 114) {
       return failover();
     }
-    if (pick < 120) {
+    if (pick < 116) {
       Replica r = replicas.get(random.nextInt(replicas.size()));
       r.runtime.close();
-      startReplica(r);
+      r.runtime = null;
+      restartReplica(r);
       stats.fault("extender restart");
       return "extender " + r.host + " restarted";
     }
@@ -758,8 +831,9 @@ public final class ClusterHarness implements AutoCloseable {
     old.runtime.close();
     old.runtime = null;
     renewLease(next.host);
-    await(() -> leader() == next, "the other replica leads after the failover");
-    startReplica(old); // the dead pod comes back as a follower
+    await(() -> leader() == next, () -> "the other replica leads after the failover; " + next.host + " is "
+        + (next.runtime == null ? "not running" : "not ready: " + next.runtime.extender().notReadyReason()));
+    restartReplica(old); // the dead pod comes back as a follower
     stats.fault("leader killed, failover");
     return "leader " + old.host + " killed; " + next.host + " leads";
   }
@@ -1087,8 +1161,12 @@ public final class ClusterHarness implements AutoCloseable {
   }
 
   private void await(BooleanSupplier condition, String what) {
+    await(condition, () -> what);
+  }
+
+  private void await(BooleanSupplier condition, java.util.function.Supplier<String> what) {
     if (!eventually(condition)) {
-      throw failure("timed out waiting for: " + what, null);
+      throw failure("timed out waiting for: " + what.get(), null);
     }
   }
 
@@ -1106,6 +1184,23 @@ public final class ClusterHarness implements AutoCloseable {
         + "\n  replay: -Dhamij.harness.seed=" + spec.seed() + "\n  recent steps:\n");
     recent.forEach(r -> b.append("    ").append(r).append('\n'));
     b.append("  pods: ").append(pods.values()).append('\n');
+    if (!api.errors().isEmpty()) {
+      b.append("  the mock API server failed on: ").append(api.errors()).append('\n');
+    }
+    if (cause != null && String.valueOf(cause.getMessage()).contains("time")) {
+      b.append("  now ").append(java.time.LocalTime.now()).append("; last requests the API server saw:\n");
+      api.recentRequests().forEach(r -> b.append("    ").append(r).append('\n'));
+      // a stalled API server: show what its threads are doing
+      Thread.getAllStackTraces().forEach((t, stack) -> {
+        if (stack.length > 0 && (t.getName().startsWith("hami-http") || java.util.Arrays.stream(stack)
+            .anyMatch(e -> e.getClassName().contains("mockwebserver") || e.getClassName().contains("server.mock")))) {
+          b.append("  thread ").append(t.getName()).append(" ").append(t.getState()).append('\n');
+          for (int i = 0; i < Math.min(stack.length, 25); i++) {
+            b.append("      at ").append(stack[i]).append('\n');
+          }
+        }
+      });
+    }
     return new AssertionError(b.toString(), cause);
   }
 

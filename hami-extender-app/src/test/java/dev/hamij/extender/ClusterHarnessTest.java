@@ -36,6 +36,7 @@ class ClusterHarnessTest {
     double seconds = (System.nanoTime() - start) / 1e9;
     String line = String.format(java.util.Locale.ROOT, "cluster harness seed %d: %.1f s: %s", seed, seconds, stats);
     System.out.println(line);
+    System.out.println("time per kind of step: " + stats.timings());
     Path target = Path.of("target");
     if (Files.isDirectory(target)) {
       try {

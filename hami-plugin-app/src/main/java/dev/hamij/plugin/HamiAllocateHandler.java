@@ -99,7 +99,11 @@ final class HamiAllocateHandler implements AllocateHandler {
     return toProto(allocation);
   }
 
-  /** Creates the directory with mode 0777, emptied first when it is to be recreated. */
+  /**
+   * Creates the directory writable by any user (containers run as arbitrary users): a container's own
+   * directory (recreated, mounted into it alone) with mode 0777, a shared one ({@code /tmp/vgpulock})
+   * with 1777, whose sticky bit keeps one container from deleting or replacing another's files.
+   */
   private void prepare(HostDirectory directory) throws AllocationException {
     Path local = hostPath.apply(directory.path());
     try {
@@ -108,6 +112,9 @@ final class HamiAllocateHandler implements AllocateHandler {
       }
       Files.createDirectories(local);
       Files.setPosixFilePermissions(local, PosixFilePermissions.fromString("rwxrwxrwx"));
+      if (!directory.recreate()) {
+        Files.setAttribute(local, "unix:mode", 01777);
+      }
     } catch (IOException e) {
       throw new AllocationException("cannot prepare host directory " + directory.path() + ": " + e, e);
     }

@@ -31,13 +31,15 @@ public final class PluginNode implements AutoCloseable {
    *
    * @param simulatedYaml the node's GPUs in SimulatedNvml's YAML
    * @param deviceConfigYaml HAMi's device config (e.g. with a {@code nodeconfig} entry for MIG mode)
+   * @param monitor whether the agent runs its node monitor (a watch on the node's pods, metrics on an
+   *     ephemeral port); {@link #startAgent} does not start it again
    */
   public static PluginNode start(KubernetesClient admin, KubernetesClient agentClient, String name,
-      String simulatedYaml, String deviceConfigYaml) throws Exception {
+      String simulatedYaml, String deviceConfigYaml, boolean monitor) throws Exception {
     NodeTestbed bed = NodeTestbed.create(admin, name, simulatedYaml);
     bed.agentClient = agentClient;
     try {
-      bed.startRuntime(deviceConfigYaml, MONITOR);
+      bed.startRuntime(deviceConfigYaml, monitor ? MONITOR : b -> { });
     } catch (Exception | Error e) {
       bed.close();
       throw e;
@@ -88,7 +90,7 @@ public final class PluginNode implements AutoCloseable {
   /** Starts the agent again and waits until it registered with kubelet once more. */
   public void startAgent() throws Exception {
     int before = bed.kubelet.registrations().size();
-    bed.startRuntime(deviceConfigYaml, MONITOR);
+    bed.startRuntime(deviceConfigYaml, b -> { });
     bed.kubelet.awaitRegistrations(before + 1, NodeTestbed.TIMEOUT);
   }
 
