@@ -113,14 +113,19 @@ final class Leadership implements AutoCloseable {
         LOG.warning("cannot read Lease " + namespace + "/" + name + ": " + e.getMessage());
         now = false;
       }
-      if (now && !l.leader) {
-        LOG.info(hostname + " follows the leading kube-scheduler; rebuilding the ledger");
-        onStart.run();
-        l.leader = true;
-      } else if (!now && l.leader) {
-        l.leader = false;
-        LOG.info(hostname + " is no longer next to the leading kube-scheduler");
-        onStop.run();
+      // a failure here must not end the polling (a scheduled task that throws never runs again)
+      try {
+        if (now && !l.leader) {
+          LOG.info(hostname + " follows the leading kube-scheduler; rebuilding the ledger");
+          onStart.run();
+          l.leader = true;
+        } else if (!now && l.leader) {
+          l.leader = false;
+          LOG.info(hostname + " is no longer next to the leading kube-scheduler");
+          onStop.run();
+        }
+      } catch (RuntimeException e) {
+        LOG.log(java.util.logging.Level.SEVERE, "leadership change of " + hostname + " failed; trying again", e);
       }
     }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     return l;

@@ -1187,6 +1187,16 @@ public final class ClusterHarness implements AutoCloseable {
     if (!api.errors().isEmpty()) {
       b.append("  the mock API server failed on: ").append(api.errors()).append('\n');
     }
+    if (message.contains("failover")) {
+      Thread.getAllStackTraces().forEach((t, stack) -> {
+        if (t.getName().startsWith("hami-leader")) {
+          b.append("  thread ").append(t.getName()).append(" ").append(t.getState()).append('\n');
+          for (int i = 0; i < Math.min(stack.length, 30); i++) {
+            b.append("      at ").append(stack[i]).append('\n');
+          }
+        }
+      });
+    }
     if (cause != null && String.valueOf(cause.getMessage()).contains("time")) {
       b.append("  now ").append(java.time.LocalTime.now()).append("; last requests the API server saw:\n");
       api.recentRequests().forEach(r -> b.append("    ").append(r).append('\n'));
