@@ -9,14 +9,13 @@ import static dev.hamij.extender.Fixtures.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hamij.api.testing.LogCapture;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,13 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,34 +41,6 @@ class SecretsTest {
 
   @TempDir Path dir;
 
-  /** Every record of every logger, formatted with its whole exception chain. */
-  private static final class Capture extends Handler {
-    final List<String> texts = new CopyOnWriteArrayList<>();
-    private final SimpleFormatter format = new SimpleFormatter();
-
-    @Override
-    public void publish(LogRecord r) {
-      StringBuilder b = new StringBuilder(format.format(r));
-      if (r.getParameters() != null) {
-        for (Object p : r.getParameters()) {
-          b.append(' ').append(p);
-        }
-      }
-      if (r.getThrown() != null) {
-        StringWriter w = new StringWriter();
-        r.getThrown().printStackTrace(new PrintWriter(w));
-        b.append(w);
-      }
-      texts.add(b.toString());
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  }
-
   @Test
   void tokensAndKeysNeverReachLogsOrAnswers() throws Exception {
     Path cert = dir.resolve("tls.crt");
@@ -90,14 +55,7 @@ class SecretsTest {
       }
     }
 
-    Capture capture = new Capture();
-    capture.setLevel(Level.ALL);
-    Logger root = Logger.getLogger("");
-    List<Logger> verbose = List.of(Logger.getLogger("dev.hamij"), Logger.getLogger("io.fabric8"), Logger.getLogger("io.vertx"),
-        Logger.getLogger("io.netty"));
-    List<Level> saved = verbose.stream().map(Logger::getLevel).toList();
-    root.addHandler(capture);
-    verbose.forEach(l -> l.setLevel(Level.ALL));
+    LogCapture capture = LogCapture.start("dev.hamij", "io.fabric8", "io.vertx", "io.netty");
     AtomicInteger failures = new AtomicInteger();
     AtomicInteger withToken = new AtomicInteger();
     List<String> answers = new ArrayList<>();
@@ -152,17 +110,14 @@ class SecretsTest {
         assertThatThrownBy(() -> post(port, "/filter", filterArgs(p, "s1"))).isInstanceOf(IOException.class);
       }
     } finally {
-      root.removeHandler(capture);
-      for (int i = 0; i < verbose.size(); i++) {
-        verbose.get(i).setLevel(saved.get(i));
-      }
+      capture.close();
     }
     assertThat(failures.get()).as("the failing patches happened").isPositive();
     assertThat(withToken.get()).as("requests that carried the token to the API server").isPositive();
-    assertThat(capture.texts).as("records captured").hasSizeGreaterThan(20);
-    assertThat(String.join("\n", capture.texts)).as("some record is about the refused key").contains("tls.key");
+    assertThat(capture.texts()).as("records captured").hasSizeGreaterThan(20);
+    assertThat(String.join("\n", capture.texts())).as("some record is about the refused key").contains("tls.key");
     for (String secret : secrets) {
-      assertThat(capture.texts).as("log records containing a secret").noneMatch(t -> t.contains(secret));
+      assertThat(capture.texts()).as("log records containing a secret").noneMatch(t -> t.contains(secret));
       assertThat(answers).as("answers containing a secret").noneMatch(t -> t.contains(secret));
     }
   }

@@ -4,24 +4,16 @@ import static dev.hamij.plugin.NodeTestbed.GPU_0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hamij.api.testing.LogCapture;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.StatusRuntimeException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -39,43 +31,9 @@ class NodeSecurityTest {
 
   static KubernetesClient client;
 
-  /** Every record, formatted with parameters and the whole exception chain. */
-  private static final class Capture extends Handler {
-    final List<String> texts = new CopyOnWriteArrayList<>();
-    private final SimpleFormatter format = new SimpleFormatter();
-
-    @Override
-    public void publish(LogRecord r) {
-      StringBuilder b = new StringBuilder(format.format(r));
-      if (r.getParameters() != null) {
-        for (Object p : r.getParameters()) {
-          b.append(' ').append(p);
-        }
-      }
-      if (r.getThrown() != null) {
-        StringWriter w = new StringWriter();
-        r.getThrown().printStackTrace(new PrintWriter(w));
-        b.append(w);
-      }
-      texts.add(b.toString());
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  }
-
   @Test
   void hostFilesHaveRestrictivePermissionsAndTheTokenIsNeverLogged() throws Exception {
-    Capture capture = new Capture();
-    capture.setLevel(Level.ALL);
-    Logger root = Logger.getLogger("");
-    List<Logger> verbose = Stream.of("dev.hamij", "io.fabric8").map(Logger::getLogger).toList();
-    List<Level> saved = verbose.stream().map(Logger::getLevel).toList();
-    root.addHandler(capture);
-    verbose.forEach(l -> l.setLevel(Level.ALL));
+    LogCapture capture = LogCapture.start("dev.hamij", "io.fabric8");
     try (KubernetesClient agent = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
         .withOauthToken(TOKEN).build()).build()) {
       NodeTestbed bed = NodeTestbed.create(client, "sec-node", NodeTestbed.TWO_A100);
@@ -106,13 +64,10 @@ class NodeSecurityTest {
         bed.close();
       }
     } finally {
-      root.removeHandler(capture);
-      for (int i = 0; i < verbose.size(); i++) {
-        verbose.get(i).setLevel(saved.get(i));
-      }
+      capture.close();
     }
-    assertThat(capture.texts).as("records captured").hasSizeGreaterThan(20);
-    assertThat(capture.texts).as("log records with the agent's token").noneMatch(t -> t.contains(TOKEN));
+    assertThat(capture.texts()).as("records captured").hasSizeGreaterThan(20);
+    assertThat(capture.texts()).as("log records with the agent's token").noneMatch(t -> t.contains(TOKEN));
   }
 
   private static String mode(Path p) throws Exception {
