@@ -40,11 +40,12 @@ interface PodBinding {
    * The pod being admitted, as Allocate needs it.
    *
    * @param bindTime {@code hami.io/bind-time}, or null when absent or unreadable
-   * @param lockOwner whether the node lock names this pod
+   * @param lockedNodeVersion the Node's resourceVersion when its lock was seen naming this pod; null
+   *     when the lock does not name it
    */
   record BindingPod(String namespace, String name, String uid, String resourceVersion, String nodeName,
       String phase, boolean deleting, Instant bindTime, Map<String, String> annotations,
-      List<Container> initContainers, List<Container> containers, boolean lockOwner) {
+      List<Container> initContainers, List<Container> containers, String lockedNodeVersion) {
     public BindingPod {
       Objects.requireNonNull(namespace, "namespace");
       Objects.requireNonNull(name, "name");
@@ -52,6 +53,11 @@ interface PodBinding {
       annotations = Map.copyOf(annotations);
       initContainers = List.copyOf(initContainers);
       containers = List.copyOf(containers);
+    }
+
+    /** Whether the node lock names this pod. */
+    boolean lockOwner() {
+      return lockedNodeVersion != null;
     }
 
     /** {@code namespace/name}. */

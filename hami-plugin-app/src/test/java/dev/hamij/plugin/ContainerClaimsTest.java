@@ -32,7 +32,7 @@ class ContainerClaimsTest {
       annotations.put(Annotations.DEVICES_ALLOCATED, allocated);
     }
     return new BindingPod("ns", "p", "uid-1", "7", "n1", "Pending", false, Instant.EPOCH, annotations, init,
-        regular, true);
+        regular, "12");
   }
 
   private static BindingPod pod(String devices, List<Container> init, List<Container> regular) {

@@ -95,7 +95,7 @@ class KubePodBindingTest {
     assertThat(lock("locks")).endsWith(",locks,another");
 
     setLock("locks", NodeLockCodec.encode(new NodeLock(Instant.now(), "", "")));
-    binding.releaseLock("locks", "p");
+    binding.releaseLock("locks", "p", null);
     assertThat(lock("locks")).isNull();
   }
 
