@@ -250,6 +250,11 @@ class NodeEndToEndTest {
     assertThat(liveThreads("xid-health-watcher")).isEqualTo(1);
     // nothing changed on the node: only the first cycle wrote the annotation
     assertThat(bed.runtime.registerLoop().patches()).isEqualTo(1);
+
+    bed.runtime.close();
+    for (String prefix : List.of("hami-register", "hami-dp-", "xid-health-watcher")) {
+      Poll.until(() -> liveThreads(prefix) == 0, TIMEOUT, () -> "threads " + prefix + "* ended after close()");
+    }
   }
 
   @Test
