@@ -209,14 +209,6 @@ final class NodeRuntime implements AutoCloseable {
     return library;
   }
 
-  DevicePluginAgent plugin() {
-    return plugin;
-  }
-
-  NodeDevices devices() {
-    return devices;
-  }
-
   RegisterLoop registerLoop() {
     return register;
   }

@@ -14,8 +14,9 @@ interface PodBinding {
 
   /**
    * The pod kubelet is admitting on this node: the owner named by the node lock
-   * {@code hami.io/mutex.lock} when it {@link BindingPod#beingBoundTo is being bound here}, else
-   * the one pod being bound here whose next containers ask for {@code requestSizes} devices.
+   * {@code hami.io/mutex.lock} when it {@link BindingPod#beingBoundTo is being bound here} and has
+   * containers left to serve, else the one pod being bound here with containers left, or, among
+   * several, the one whose next containers ask for {@code requestSizes} devices.
    *
    * @throws AllocationException when no pod, or more than one, fits: the plugin never guesses, and
    *     nothing is marked then
@@ -53,11 +54,6 @@ interface PodBinding {
       annotations = Map.copyOf(annotations);
       initContainers = List.copyOf(initContainers);
       containers = List.copyOf(containers);
-    }
-
-    /** Whether the node lock names this pod. */
-    boolean lockOwner() {
-      return lockedNodeVersion != null;
     }
 
     /** {@code namespace/name}. */

@@ -72,7 +72,7 @@ class KubePodBindingTest {
     KubePodBinding binding = setUp("last");
     createPod("last", "p", GPU_A + ",NVIDIA,1000,10:;");
     BindingPod pod = binding.pendingPod(List.of(1));
-    assertThat(pod.lockOwner()).isTrue();
+    assertThat(pod.lockedNodeVersion()).isNotNull(); // found through the node lock
     conflictOnce("/api/v1/nodes/last");
 
     binding.served(pod, List.of(0));
