@@ -73,12 +73,15 @@ interface PodBinding {
     }
 
     /**
-     * Why this pod is not being bound to {@code node} now, or null when it is: bound (or about to be)
-     * to {@code node}, Pending, not being deleted, {@code hami.io/vgpu-node} is {@code node},
+     * Why this pod is not being bound to {@code node} now, or null when it is: bound to
+     * {@code node} (kubelet admits only pods bound to it), Pending, not being deleted, {@code hami.io/vgpu-node} is {@code node},
      * {@code hami.io/bind-time} is set and {@code hami.io/bind-phase} is allocating or success.
      */
     String notBeingBoundTo(String node) {
-      if (nodeName != null && !nodeName.isEmpty() && !nodeName.equals(node)) {
+      if (nodeName == null || nodeName.isEmpty()) {
+        return "it is not bound to a node yet";
+      }
+      if (!nodeName.equals(node)) {
         return "it is bound to node " + nodeName;
       }
       if (!"Pending".equals(phase)) {
