@@ -59,7 +59,7 @@ final class Manifests {
         "extension-apiserver-authentication-reader", app, ns));
     docs.add(map("apiVersion", "rbac.authorization.k8s.io/v1", "kind", "Role",
         "metadata", map("name", "hami-scheduler-leases", "namespace", ns),
-        "rules", List.of(rule("coordination.k8s.io", List.of("leases"), "get", "create", "update"))));
+        "rules", List.of(rule("coordination.k8s.io", List.of("leases"), "get", "list", "watch", "create", "update"))));
     docs.add(binding("RoleBinding", "hami-scheduler-leases", ns, "Role", "hami-scheduler-leases", app, ns));
 
     docs.add(map("apiVersion", "v1", "kind", "ConfigMap",
@@ -137,8 +137,10 @@ final class Manifests {
         "--trusted-users=system:serviceaccount:" + ns + ":hami-scheduler,system:serviceaccount:" + ns
             + ":hami-device-plugin"));
     if (p.replicas() > 1) {
+      // follow the co-located kube-scheduler's Lease, so the active kube-scheduler always has the leading extender
       args.add("--leader-elect=true");
-      args.add("--leader-elect-resource-name=hami-extender");
+      args.add("--leader-elect-mode=follow");
+      args.add("--leader-elect-resource-name=" + p.schedulerName());
       args.add("--leader-elect-resource-namespace=" + ns);
     }
     Map<String, Object> probeHttps = map("scheme", "HTTPS", "port", 8443);

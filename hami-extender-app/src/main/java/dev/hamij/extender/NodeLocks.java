@@ -23,7 +23,8 @@ import java.util.logging.Logger;
  * plugin) never both believe they hold it. Owner-aware and re-entrant. Instead of waiting out the
  * timeout, a lock is taken over at once when its owner pod is gone, finished, being deleted, bound or
  * re-scheduled to another node, or already done allocating; an expired or malformed lock is taken
- * over as well. Within this process calls on the same node are serialised.
+ * over as well, and so is one whose owner already runs (its allocation is over). Within this process
+ * calls on the same node are serialised.
  */
 final class NodeLocks {
   private static final Logger LOG = Logger.getLogger(NodeLocks.class.getName());
@@ -144,11 +145,6 @@ final class NodeLocks {
     }
   }
 
-  /** Forgets per-node bookkeeping of a deleted node. */
-  void forget(String node) {
-    stripes.remove(node);
-  }
-
   private static NodeLock decode(String value, String node) {
     try {
       return NodeLockCodec.decode(value, node);
@@ -179,6 +175,10 @@ final class NodeLocks {
     String phase = owner.getStatus() == null ? null : owner.getStatus().getPhase();
     if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
       return who + " has finished (" + phase + ")";
+    }
+    if ("Running".equals(phase)) {
+      // kubelet starts containers only after the device plugin's Allocate, which ends the lock's purpose
+      return who + " is already running";
     }
     if (owner.getMetadata().getDeletionTimestamp() != null) {
       return who + " is being deleted";

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * client-go's {@code --kube-qps}/{@code --kube-burst} for the fabric8 client: a token bucket that
@@ -14,13 +15,20 @@ import java.util.concurrent.locks.LockSupport;
 final class QpsLimiter implements Interceptor {
   private final double perNano;
   private final double burst;
+  private final LongSupplier nanoTime;
   private double tokens;
-  private long last = System.nanoTime();
+  private long last;
 
   QpsLimiter(double qps, int burst) {
+    this(qps, burst, System::nanoTime);
+  }
+
+  QpsLimiter(double qps, int burst, LongSupplier nanoTime) {
     this.perNano = qps / TimeUnit.SECONDS.toNanos(1);
     this.burst = Math.max(1, burst);
     this.tokens = this.burst;
+    this.nanoTime = nanoTime;
+    this.last = nanoTime.getAsLong();
   }
 
   @Override
@@ -33,7 +41,7 @@ final class QpsLimiter implements Interceptor {
 
   /** Takes a token (possibly one not yet earned) and returns how long to wait for it. */
   synchronized long reserve() {
-    long now = System.nanoTime();
+    long now = nanoTime.getAsLong();
     tokens = Math.min(burst, tokens + (now - last) * perNano);
     last = now;
     tokens -= 1;

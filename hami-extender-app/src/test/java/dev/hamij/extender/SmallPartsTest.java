@@ -49,12 +49,31 @@ class SmallPartsTest {
   }
 
   @Test
+  void followedLeaseMustNameThisPodAndBeValid() {
+    java.time.Instant now = java.time.Instant.parse("2026-11-29T10:00:00Z");
+    java.util.function.BiFunction<String, Integer, io.fabric8.kubernetes.api.model.coordination.v1.Lease> lease =
+        (holder, ageSeconds) -> new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewSpec()
+            .withHolderIdentity(holder).withLeaseDurationSeconds(15)
+            .withRenewTime(now.minusSeconds(ageSeconds).atZone(java.time.ZoneOffset.UTC)).endSpec().build();
+    assertThat(Leadership.holds(lease.apply("sched-0_1b2c", 5), "sched-0", now)).isTrue();
+    assertThat(Leadership.holds(lease.apply("sched-0", 5), "sched-0", now)).isTrue();
+    assertThat(Leadership.holds(lease.apply("sched-01_1b2c", 5), "sched-0", now)).isFalse();
+    assertThat(Leadership.holds(lease.apply("sched-0_1b2c", 16), "sched-0", now)).isFalse();
+    assertThat(Leadership.holds(null, "sched-0", now)).isFalse();
+  }
+
+  @Test
   void qpsLimiterSpacesRequestsAfterTheBurst() {
-    QpsLimiter limiter = new QpsLimiter(10, 2);
+    long[] now = {1_000_000_000L};
+    QpsLimiter limiter = new QpsLimiter(10, 2, () -> now[0]);
     assertThat(limiter.reserve()).isZero();
     assertThat(limiter.reserve()).isZero();
-    // the third request in the same instant waits about 1/10 s
-    assertThat(limiter.reserve()).isBetween(Duration.ofMillis(50).toNanos(), Duration.ofMillis(110).toNanos());
+    // the third request in the same instant waits 1/10 s, the fourth 2/10 s
+    assertThat(limiter.reserve()).isEqualTo(Duration.ofMillis(100).toNanos());
+    assertThat(limiter.reserve()).isEqualTo(Duration.ofMillis(200).toNanos());
+    // half a second later two of the owed tokens are earned back and a new one is owed again
+    now[0] += Duration.ofMillis(500).toNanos();
+    assertThat(limiter.reserve()).isZero();
   }
 
   @Test

@@ -425,19 +425,20 @@ final class NodeFit {
         i--;
         continue;
       }
-      if (dev.devcore() - w.usedCores[d] < cores) {
+      boolean countCores = !migGpu || w.strict;
+      if (countCores && dev.devcore() - w.usedCores[d] < cores) {
         reject(w, reasons, Reason.CardInsufficientCore, c, d,
             "needs " + cores + "% cores, " + (dev.devcore() - w.usedCores[d]) + "% free");
         i--;
         continue;
       }
-      if (dev.devcore() == 100 && cores == 100 && w.used[d] > 0) {
+      if (countCores && dev.devcore() == 100 && cores == 100 && w.used[d] > 0) {
         reject(w, reasons, Reason.ExclusiveDeviceAllocateConflict, c, d,
             "exclusive use (100% cores) needs an idle GPU; " + w.used[d] + " slots used");
         i--;
         continue;
       }
-      if (dev.devcore() != 0 && w.usedCores[d] == dev.devcore() && cores == 0) {
+      if (countCores && dev.devcore() != 0 && w.usedCores[d] == dev.devcore() && cores == 0) {
         reject(w, reasons, Reason.CardComputeUnitsExhausted, c, d, "all cores are booked");
         i--;
         continue;

@@ -40,8 +40,9 @@ final class Prefilter {
           continue;
         }
         int totalCore = p[base + 5];
-        if (p[base + 3] < cores || (totalCore == 100 && cores == 100 && (flags & NodeState.IN_USE) != 0)
-            || (totalCore != 0 && p[base + 6] == totalCore && cores == 0)) {
+        if ((!mig || strict) && (p[base + 3] < cores
+            || (totalCore == 100 && cores == 100 && (flags & NodeState.IN_USE) != 0)
+            || (totalCore != 0 && p[base + 6] == totalCore && cores == 0))) {
           continue;
         }
         if (mig && p[base + 7] < mem) {

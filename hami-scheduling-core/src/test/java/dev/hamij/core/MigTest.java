@@ -70,6 +70,29 @@ class MigTest {
   }
 
   @Test
+  void coreSharesAddingUpToTheWholeGpuDoNotStopFurtherPlacements() {
+    List<Placement> ones = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      ones.add(at(i, 1));
+    }
+    GpuDevice quarterCores = Fx.migGpu("GPU-q", 0, "NVIDIA A100-SXM4-40GB",
+        List.of(new MigProfile("1g.5gb", 5120, 25, 1, ones)));
+    s.upsertNode("n1", List.of(quarterCores), Map.of());
+    for (int i = 0; i < 4; i++) {
+      assertThat(s.schedule(gpuPod("p" + i, 1, 4000)).scheduled()).isTrue();
+    }
+    assertThat(s.usage().node("n1").orElseThrow().gpus().get(0).usedCores()).isEqualTo(100);
+    assertThat(only(s.schedule(gpuPod("fifth", 1, 4000))).placement()).isEqualTo(at(2, 1));
+    GpuScheduler strict = GpuScheduler.create(SchedulerConfig.builder().strictUpstream(true).build());
+    strict.upsertNode("n1", List.of(quarterCores), Map.of());
+    for (int i = 0; i < 4; i++) {
+      assertThat(strict.schedule(gpuPod("p" + i, 1, 4000)).scheduled()).isTrue();
+    }
+    assertThat(strict.schedule(gpuPod("fifth", 1, 4000)).failedNodes())
+        .containsEntry("n1", "1/1 CardComputeUnitsExhausted");
+  }
+
+  @Test
   void balancedPackingExample() {
     s.upsertNode("n1", List.of(Fx.migGpu("GPU-a", 0, "NVIDIA A100-SXM4-40GB", Fx.a100Profiles())), Map.of());
     assertThat(only(s.schedule(gpuPod("p1", 1, 20000))))
