@@ -171,9 +171,6 @@ final class Extender implements ExtenderApi {
 
   private ExtenderWire.FilterResult doFilter(ExtenderWire.Args args) {
     Pod pod = args.pod();
-    if (pod.getMetadata() == null || pod.getSpec() == null) {
-      return ExtenderWire.FilterResult.error("extender args pod has no metadata or spec");
-    }
     if (args.nodes() != null) {
       return simulate(args);
     }

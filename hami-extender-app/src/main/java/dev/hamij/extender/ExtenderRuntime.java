@@ -206,6 +206,11 @@ final class ExtenderRuntime implements AutoCloseable {
     return rejectedConfigs.get();
   }
 
+  /** The scheduler side behind the HTTP surface (tests call it directly). */
+  Extender extender() {
+    return extender;
+  }
+
   ClusterLedger ledger() {
     return ledger;
   }

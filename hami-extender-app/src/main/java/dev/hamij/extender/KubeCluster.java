@@ -36,6 +36,15 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class KubeCluster implements Cluster {
   private static final Logger LOG = Logger.getLogger(KubeCluster.class.getName());
+  /**
+   * fabric8 logs every request header at TRACE, the bearer token included: that logger never goes
+   * below INFO, whatever the logging configuration says (the strong reference keeps the level).
+   */
+  static final Logger HTTP_TRACE = Logger.getLogger("io.fabric8.kubernetes.client.http.HttpLoggingInterceptor");
+
+  static {
+    HTTP_TRACE.setLevel(Level.INFO);
+  }
   private static final String UID_INDEX = "uid";
 
   private final KubernetesClient client;

@@ -70,7 +70,7 @@ class ManifestsTest {
       assertThat(r.getVerbs()).doesNotContain("*", "delete", "deletecollection", "update");
       assertThat(r.getResources()).doesNotContain("*", "secrets", "configmaps");
     });
-    assertThat(role.getRules()).anySatisfy(r -> assertThat(r.getResources()).containsExactly("bindings", "pods/binding"));
+    assertThat(role.getRules()).anySatisfy(r -> assertThat(r.getResources()).containsExactly("bindings"));
   }
 
   @Test

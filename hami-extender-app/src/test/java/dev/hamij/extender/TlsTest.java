@@ -38,7 +38,7 @@ class TlsTest {
     }
   }
 
-  private static HttpClient trustingClient() throws GeneralSecurityException {
+  static HttpClient trustingClient() throws GeneralSecurityException {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {new X509TrustManager() {
       @Override
