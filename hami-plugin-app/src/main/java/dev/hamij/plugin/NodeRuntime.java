@@ -147,7 +147,7 @@ final class NodeRuntime implements AutoCloseable {
   private HamiAllocateHandler.MigRealiser startMig() {
     mig = MigManager.create(nvml, MigSettings.of(settings.config(), settings.nodeName())
         .withMigModeSwitching(settings.migModeSwitching()), new KubeMigCluster(api));
-    mig.unusableGpus().values().forEach(reason -> LOG.log(Level.WARNING, "MIG: " + reason));
+    devices.withhold(mig::unusableGpus);
     logReconcile(mig.reconcileOnce(), true);
     migThread = NamedThreads.scheduler("hami-mig-reconcile");
     long period = settings.migReconcileInterval().toMillis();
