@@ -50,7 +50,8 @@ final class ConfigTree {
     for (Map.Entry<String, JsonNode> e : node.properties()) {
       String canonical = canonical(e.getKey(), known, ignoreCase);
       if (canonical == null) {
-        throw new HamiFormatException(childPath(e.getKey()), source,
+        // an empty key (YAML "? " or "": 1) is shown quoted, so the message still names it
+        throw new HamiFormatException(childPath(e.getKey().isEmpty() ? "\"\"" : e.getKey()), source,
             "unknown key (known keys here: " + String.join(", ", known) + ")");
       }
       if (out.containsKey(canonical)) {

@@ -167,6 +167,10 @@ public final class RegisterCodec {
       if (id.isEmpty()) {
         throw json.error(where + ": field \"id\" must be a non-empty GPU UUID");
       }
+      if (id.indexOf(',') >= 0 || id.indexOf(':') >= 0 || id.indexOf(';') >= 0) {
+        // such an id could never be written into a pod's device annotations (found by fuzzing)
+        throw json.error(where + ": field \"id\" must not contain ',', ':' or ';', got \"" + id + "\"");
+      }
       where = "device " + i + " (" + id + ")";
       int index = (int) json.integer(f, "index", where, 0, Integer.MAX_VALUE);
       int count = int32(json, f, "count", where);

@@ -126,6 +126,9 @@ class ConfigLoaderTest {
   void unknownKeysAndBadValuesNameKeyPathValueAndFile() {
     assertConfigError("nvidia:\n  deviceSplitCnt: 10\n", "nvidia.deviceSplitCnt", "unknown key");
     assertConfigError("nvidiaa: {}\n", "nvidiaa", "unknown key");
+    // found by DecoderFuzzTest: an empty key gave the blank subject "device-config.yaml: : unknown key"
+    assertConfigError("? >-\n", "\"\"", "unknown key");
+    assertConfigError("nvidia:\n  \"\": 1\n", "nvidia.\"\"", "unknown key");
     assertConfigError("nvidia:\n  deviceSplitCount: 0\n", "nvidia.deviceSplitCount", "expected an integer >= 1, got 0");
     assertConfigError("nvidia:\n  deviceSplitCount: \"10\"\n", "nvidia.deviceSplitCount", "got \"10\"");
     assertConfigError("nvidia:\n  deviceMemoryScaling: 0\n", "nvidia.deviceMemoryScaling", "expected a number > 0, got 0");

@@ -115,4 +115,15 @@ class RegisterCodecTest {
         .hasMessageStartingWith("node-a: hami.io/node-nvidia-register: ")
         .hasMessageContaining(expected);
   }
+
+  /** Found by fuzzing: a JSON id with a separator was accepted, and every pod placed on that GPU then failed. */
+  @Test
+  void idsThatCannotBeWrittenIntoPodAnnotationsAreRefused() {
+    for (String id : new String[] {"GPU-a,b", "GPU-a:b", "GPU-a;b"}) {
+      assertThatThrownBy(() -> RegisterCodec.decode("[{\"id\":\"" + id + "\",\"count\":10,\"devmem\":1000,"
+          + "\"devcore\":100,\"type\":\"T4\",\"health\":true}]", "node-a"))
+          .isInstanceOf(HamiFormatException.class)
+          .hasMessageContaining("node-a: hami.io/node-nvidia-register: device 0: field \"id\" must not contain");
+    }
+  }
 }

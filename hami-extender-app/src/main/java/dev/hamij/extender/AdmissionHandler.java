@@ -22,8 +22,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code POST /webhook}: AdmissionReview v1 and v1beta1 for pods, answered in the version received.
  * CREATE strips forged allocation annotations and applies {@link AdmissionPolicy#mutate} and the core's
- * quota check, answering with a JSON Patch from the original to the mutated pod; UPDATE is denied when
- * it touches allocation annotations without being trusted. The rules themselves live in the core.
+ * quota check, answering with a JSON Patch from the original to the mutated pod; UPDATE (of the pod or
+ * of its status subresource) is denied when it touches allocation annotations without being trusted.
+ * The rules themselves live in the core.
  */
 final class AdmissionHandler {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -81,16 +82,30 @@ final class AdmissionHandler {
   }
 
   private void decide(JsonNode request, ObjectNode response) {
-    boolean isPod = "Pod".equals(request.path("kind").path("kind").asString(""))
-        && request.path("subResource").asString("").isEmpty();
+    boolean isPod = "Pod".equals(request.path("kind").path("kind").asString(""));
+    String subResource = request.path("subResource").asString("");
     String operation = request.path("operation").asString("");
     if (!isPod) {
       allow(response, "");
       return;
     }
+    // the status subresource can change a pod's labels and annotations too (the API server keeps
+    // only spec and owner references of a status update), so it is guarded like the pod itself
     switch (operation) {
-      case "CREATE" -> create(request, response);
-      case "UPDATE" -> update(request, response);
+      case "CREATE" -> {
+        if (subResource.isEmpty()) {
+          create(request, response);
+        } else {
+          allow(response, "");
+        }
+      }
+      case "UPDATE" -> {
+        if (subResource.isEmpty() || subResource.equals("status")) {
+          update(request, response);
+        } else {
+          allow(response, "");
+        }
+      }
       default -> allow(response, "");
     }
   }
@@ -106,6 +121,10 @@ final class AdmissionHandler {
       pod = ExtenderWire.KUBE.convertValue(original, Pod.class);
     } catch (JacksonException | IllegalArgumentException e) {
       errored(response, 400, "cannot decode pod: " + e.getMessage());
+      return;
+    }
+    if (pod.getMetadata() == null) {
+      errored(response, 400, "cannot decode pod: metadata is missing");
       return;
     }
     if (pod.getSpec() == null) {

@@ -41,6 +41,8 @@ final class ClusterLedger implements Cluster.Listener {
   private final ConcurrentHashMap<String, String> expected = new ConcurrentHashMap<>();
   /** Node name → what its last registration was built from, to skip unchanged node updates. */
   private final Map<String, String> registered = new ConcurrentHashMap<>();
+  /** Node name → the inputs of its last evaluation, to skip node updates that change nothing we read (e.g. the lock). */
+  private final Map<String, NodeInputs> lastSeen = new ConcurrentHashMap<>();
   private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "hami-node-writer");
     t.setDaemon(true);
@@ -90,6 +92,7 @@ final class ClusterLedger implements Cluster.Listener {
       this.scheduler = fresh;
       this.active = true;
       registered.clear();
+      lastSeen.clear();
       expected.clear();
       cluster.cachedQuotas().forEach(this::applyQuota);
       cluster.cachedNodes().forEach(this::applyNode);
@@ -129,10 +132,21 @@ final class ClusterLedger implements Cluster.Listener {
 
   // ------------------------------------------------------------------ informer events
 
+  /** What {@link #applyNode} reads from a node. */
+  private record NodeInputs(String handshake, long allocatable, String register, String cordon, String scores) {}
+
   @Override
   public void nodeChanged(Node node) {
     synchronized (feedLock) {
-      if (active) {
+      if (!active) {
+        return;
+      }
+      Map<String, String> ann = node.getMetadata().getAnnotations() == null ? Map.of() : node.getMetadata().getAnnotations();
+      NodeInputs inputs = new NodeInputs(ann.get(Annotations.NODE_HANDSHAKE),
+          allocatable(node, settings.scheduler().resourceNames().count()), ann.get(Annotations.NODE_NVIDIA_REGISTER),
+          ann.get(Annotations.DEVICE_CORDON), ann.get(Annotations.NODE_NVIDIA_SCORE));
+      // time-driven changes are caught by recheckNodes; an update touching nothing we read is skipped
+      if (!inputs.equals(lastSeen.put(node.getMetadata().getName(), inputs))) {
         applyNode(node);
       }
     }
@@ -144,6 +158,7 @@ final class ClusterLedger implements Cluster.Listener {
       String name = node.getMetadata().getName();
       health.forget(name);
       registered.remove(name);
+      lastSeen.remove(name);
       if (active) {
         scheduler.removeNode(name);
       }

@@ -104,10 +104,6 @@ final class Extender implements ExtenderApi {
     leadershipChanged();
   }
 
-  FilterMode mode() {
-    return mode;
-  }
-
   /** Marks the cluster view as synced (or not) and wakes callers waiting for readiness. */
   void setSynced(boolean value) {
     synchronized (readiness) {
@@ -139,6 +135,9 @@ final class Extender implements ExtenderApi {
 
   /** Waits up to the configured time for readiness; returns the reason when still not ready. */
   private String awaitReady() {
+    if (notReadyReason() == null) {
+      return null;
+    }
     long deadline = System.nanoTime() + readyWait.toNanos();
     synchronized (readiness) {
       String reason;
@@ -172,9 +171,6 @@ final class Extender implements ExtenderApi {
 
   private ExtenderWire.FilterResult doFilter(ExtenderWire.Args args) {
     Pod pod = args.pod();
-    if (pod.getMetadata() == null || pod.getSpec() == null) {
-      return ExtenderWire.FilterResult.error("extender args pod has no metadata or spec");
-    }
     if (args.nodes() != null) {
       return simulate(args);
     }

@@ -30,7 +30,8 @@ final class ExtenderRuntime implements AutoCloseable {
   /** Everything {@code serve} can be told. */
   record Options(InetSocketAddress httpBind, InetSocketAddress metricsBind, Path certFile, Path keyFile,
       Path deviceConfigFile, Settings.Policies policies, Extender.FilterMode filterMode, Duration nodeLockTimeout,
-      Duration podGroupLockWait, boolean leaderElect, String leaseNamespace, String leaseName, String identity,
+      Duration podGroupLockWait, boolean leaderElect, boolean followLease, String leaseNamespace, String leaseName,
+      String identity,
       boolean legacyMetrics, int httpThreads, Set<String> trustedUsers, Duration readyWait,
       Duration healthInterval, Duration reloadInterval, LeaseTiming lease) {}
 
@@ -86,13 +87,16 @@ final class ExtenderRuntime implements AutoCloseable {
       if (client == null) {
         throw new IllegalArgumentException("--leader-elect needs a Kubernetes API server");
       }
-      lead[0] = Leadership.elect(client, o.leaseNamespace(), o.leaseName(), o.identity(), o.lease().duration(),
-          o.lease().renewDeadline(), o.lease().retryPeriod(),
-          () -> extender.rebuild(settings),
-          () -> {
-            ledger.deactivate();
-            extender.leadershipChanged();
-          });
+      Runnable onStart = () -> extender.rebuild(settings);
+      Runnable onStop = () -> {
+        ledger.deactivate();
+        extender.leadershipChanged();
+      };
+      lead[0] = o.followLease()
+          ? Leadership.follow(client, o.leaseNamespace(), o.leaseName(), o.identity(), o.lease().retryPeriod(), onStart,
+              onStop)
+          : Leadership.elect(client, o.leaseNamespace(), o.leaseName(), o.identity(), o.lease().duration(),
+              o.lease().renewDeadline(), o.lease().retryPeriod(), onStart, onStop);
     } else {
       lead[0] = Leadership.always();
       extender.rebuild(settings);
@@ -202,20 +206,13 @@ final class ExtenderRuntime implements AutoCloseable {
     return rejectedConfigs.get();
   }
 
+  /** The scheduler side behind the HTTP surface (tests call it directly). */
   Extender extender() {
     return extender;
   }
 
   ClusterLedger ledger() {
     return ledger;
-  }
-
-  Cluster cluster() {
-    return cluster;
-  }
-
-  Leadership leadership() {
-    return leadership;
   }
 
   /** The TLS material in use, or null for plain HTTP. */

@@ -73,7 +73,11 @@ final class ExtenderWire {
       nodes = new ArrayList<>();
       if (items != null && items.isArray()) {
         for (JsonNode item : items) {
-          nodes.add(convert(item, Node.class, "Nodes.items"));
+          Node node = convert(item, Node.class, "Nodes.items");
+          if (node == null || node.getMetadata() == null || node.getMetadata().getName() == null) {
+            throw new BadRequest("Nodes.items[" + nodes.size() + "].metadata.name: missing");
+          }
+          nodes.add(node);
         }
       }
     }
@@ -91,7 +95,11 @@ final class ExtenderWire {
         names.add(n.stringValue());
       }
     }
-    return new Args(convert(pod, Pod.class, "Pod"), nodes, names);
+    Pod decoded = convert(pod, Pod.class, "Pod");
+    if (decoded.getMetadata() == null || decoded.getSpec() == null) {
+      throw new BadRequest("extender args pod has no metadata or spec");
+    }
+    return new Args(decoded, nodes, names);
   }
 
   static BindArgs readBindArgs(byte[] body) throws BadRequest {

@@ -18,7 +18,7 @@ final class GoDuration {
     Matcher m = PART.matcher(t);
     int pos = 0;
     double nanos = 0;
-    while (pos < t.length() && m.find(pos) && m.start() == pos) {
+    while (pos < t.length() && m.region(pos, t.length()).lookingAt()) {
       double v = Double.parseDouble(m.group(1));
       nanos += v * switch (m.group(2)) {
         case "ns" -> 1;

@@ -36,6 +36,15 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class KubeCluster implements Cluster {
   private static final Logger LOG = Logger.getLogger(KubeCluster.class.getName());
+  /**
+   * fabric8 logs every request header at TRACE, the bearer token included: that logger never goes
+   * below INFO, whatever the logging configuration says (the strong reference keeps the level).
+   */
+  static final Logger HTTP_TRACE = Logger.getLogger("io.fabric8.kubernetes.client.http.HttpLoggingInterceptor");
+
+  static {
+    HTTP_TRACE.setLevel(Level.INFO);
+  }
   private static final String UID_INDEX = "uid";
 
   private final KubernetesClient client;
@@ -48,6 +57,20 @@ final class KubeCluster implements Cluster {
         return t;
       }, new ThreadPoolExecutor.DiscardPolicy());
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  /**
+   * Recent events by (pod uid, type, reason, message), so repeats raise a count instead of piling up.
+   * Only the single event thread touches it.
+   */
+  private final Map<String, Recent> recent = new LinkedHashMap<>(256, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Recent> eldest) {
+      return size() > 4096;
+    }
+  };
+
+  private record Recent(String name, int count, Instant first) {}
   private SharedIndexInformer<Node> nodeInformer;
   private SharedIndexInformer<Pod> podInformer;
   private SharedIndexInformer<ResourceQuota> quotaInformer;
@@ -62,12 +85,22 @@ final class KubeCluster implements Cluster {
     this.component = component;
   }
 
-  KubernetesClient client() {
-    return client;
-  }
-
   @Override
   public void start(Listener listener) {
+    String url = client.getConfiguration().getMasterUrl();
+    LOG.info("connecting to the Kubernetes API server at " + url);
+    try {
+      // fail fast with a clear message instead of informers retrying silently forever
+      client.nodes().list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+    } catch (KubernetesClientException e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String why = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+          : root.toString();
+      throw new ApiException("cannot list nodes at the Kubernetes API server " + url + ": " + why, e);
+    }
     var nodes = nodeLabels.isEmpty() ? client.nodes() : client.nodes().withLabels(nodeLabels);
     nodeInformer = nodes.inform(handler(listener::nodeChanged, listener::nodeDeleted));
     informers.add(nodeInformer);
@@ -211,14 +244,35 @@ final class KubeCluster implements Cluster {
 
   @Override
   public void recordEvent(Pod pod, String type, String reason, String message) {
+    events.execute(() -> record(pod, type, reason, message));
+  }
+
+  /**
+   * Creates the event, or, like client-go's correlator, raises the count of the same event recorded
+   * for the same pod within the last ten minutes.
+   */
+  private void record(Pod pod, String type, String reason, String message) {
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     String ts = DateTimeFormatter.ISO_INSTANT.format(now);
     String ns = pod.getMetadata().getNamespace();
+    String key = pod.getMetadata().getUid() + '\0' + type + '\0' + reason + '\0' + message;
+    Recent seen = recent.get(key);
+    if (seen != null && seen.first().isAfter(now.minus(10, ChronoUnit.MINUTES))) {
+      ObjectNode patch = JsonNodeFactory.instance.objectNode();
+      patch.put("count", seen.count() + 1);
+      patch.put("lastTimestamp", ts);
+      try {
+        client.v1().events().inNamespace(ns).withName(seen.name()).patch(PatchContext.of(PatchType.JSON_MERGE),
+            patch.toString());
+        recent.put(key, new Recent(seen.name(), seen.count() + 1, seen.first()));
+        return;
+      } catch (KubernetesClientException e) {
+        // expired or deleted: record it anew
+      }
+    }
+    String name = pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime());
     Event event = new EventBuilder()
-        .withNewMetadata()
-        .withName(pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
-        .withNamespace(ns)
-        .endMetadata()
+        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
         .withNewInvolvedObject()
         .withApiVersion("v1").withKind("Pod").withNamespace(ns)
         .withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid())
@@ -228,13 +282,12 @@ final class KubeCluster implements Cluster {
         .withFirstTimestamp(ts).withLastTimestamp(ts).withCount(1)
         .withReportingComponent(component)
         .build();
-    events.execute(() -> {
-      try {
-        client.v1().events().inNamespace(ns).resource(event).create();
-      } catch (KubernetesClientException e) {
-        LOG.log(Level.FINE, "event " + reason + " on " + ns + "/" + pod.getMetadata().getName() + " not recorded", e);
-      }
-    });
+    try {
+      client.v1().events().inNamespace(ns).resource(event).create();
+      recent.put(key, new Recent(name, 1, now));
+    } catch (KubernetesClientException e) {
+      LOG.log(Level.FINE, "event " + reason + " on " + ns + "/" + pod.getMetadata().getName() + " not recorded", e);
+    }
   }
 
   private static ApiException translate(String what, KubernetesClientException e) {

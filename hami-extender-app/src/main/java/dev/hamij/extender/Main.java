@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Command-line entry point of the scheduler-side deployable. */
 @Command(name = "hami-extender", mixinStandardHelpOptions = true, version = "hami-extender " + UsageMetrics.VERSION,
     description = "HAMi-compatible kube-scheduler extender, admission webhook and offline scheduling tools.",
-    subcommands = {ServeCommand.class, ScheduleCommand.class, ManifestsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, ScheduleCommand.class, ManifestsCommand.class,
+        dev.hamij.extender.sim.SimulateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

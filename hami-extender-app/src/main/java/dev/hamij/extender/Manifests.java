@@ -45,11 +45,12 @@ final class Manifests {
     docs.add(map("apiVersion", "rbac.authorization.k8s.io/v1", "kind", "ClusterRole",
         "metadata", map("name", "hami-extender"),
         "rules", List.of(
+            // exactly what the extender calls (RbacTest runs it against an API server enforcing this)
             rule("", List.of("nodes"), "get", "list", "watch", "patch"),
             rule("", List.of("pods"), "get", "list", "watch", "patch"),
-            rule("", List.of("bindings", "pods/binding"), "create"),
-            rule("", List.of("resourcequotas"), "get", "list", "watch"),
-            rule("", List.of("events"), "create", "patch"))));
+            rule("", List.of("bindings"), "create"),
+            rule("", List.of("resourcequotas"), "list", "watch"),
+            rule("", List.of("events"), "create"))));
     docs.add(binding("ClusterRoleBinding", "hami-extender", null, "ClusterRole", "hami-extender", app, ns));
     // the stock kube-scheduler in the same pod needs its own built-in roles
     docs.add(binding("ClusterRoleBinding", "hami-kube-scheduler", null, "ClusterRole", "system:kube-scheduler", app, ns));
@@ -59,6 +60,8 @@ final class Manifests {
         "extension-apiserver-authentication-reader", app, ns));
     docs.add(map("apiVersion", "rbac.authorization.k8s.io/v1", "kind", "Role",
         "metadata", map("name", "hami-scheduler-leases", "namespace", ns),
+        // kube-scheduler's leader election (client-go Lease lock) gets, creates and updates its Lease;
+        // the extender only reads it (RbacTest)
         "rules", List.of(rule("coordination.k8s.io", List.of("leases"), "get", "create", "update"))));
     docs.add(binding("RoleBinding", "hami-scheduler-leases", ns, "Role", "hami-scheduler-leases", app, ns));
 
@@ -137,8 +140,10 @@ final class Manifests {
         "--trusted-users=system:serviceaccount:" + ns + ":hami-scheduler,system:serviceaccount:" + ns
             + ":hami-device-plugin"));
     if (p.replicas() > 1) {
+      // follow the co-located kube-scheduler's Lease, so the active kube-scheduler always has the leading extender
       args.add("--leader-elect=true");
-      args.add("--leader-elect-resource-name=hami-extender");
+      args.add("--leader-elect-mode=follow");
+      args.add("--leader-elect-resource-name=" + p.schedulerName());
       args.add("--leader-elect-resource-namespace=" + ns);
     }
     Map<String, Object> probeHttps = map("scheme", "HTTPS", "port", 8443);
@@ -219,10 +224,15 @@ final class Manifests {
         "admissionReviewVersions", List.of("v1", "v1beta1"),
         "namespaceSelector", map("matchExpressions", List.of(map("key", "kubernetes.io/metadata.name",
             "operator", "NotIn", "values", List.of("kube-system", ns)))));
+    // pods/status can change labels and annotations as well; Ignore, so kubelets keep reporting
+    // status while the extender is down (only identities allowed to write pods/status get this far)
+    Map<String, Object> status = with(with(with(update, "name", "status.protect.vgpu.hami.io"), "rules",
+        List.of(map("apiGroups", List.of(""), "apiVersions", List.of("v1"), "operations", List.of("UPDATE"),
+            "resources", List.of("pods/status"), "scope", "*"))), "failurePolicy", "Ignore");
     return map("apiVersion", "admissionregistration.k8s.io/v1", "kind", "MutatingWebhookConfiguration",
         "metadata", map("name", "hami-webhook", "annotations",
             map("cert-manager.io/inject-ca-from", ns + "/hami-scheduler-tls")),
-        "webhooks", List.of(create, update));
+        "webhooks", List.of(create, update, status));
   }
 
   private static Map<String, Object> rule(String group, List<String> resources, String... verbs) {

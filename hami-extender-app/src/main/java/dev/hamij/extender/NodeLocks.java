@@ -145,11 +145,6 @@ final class NodeLocks {
     }
   }
 
-  /** Forgets per-node bookkeeping of a deleted node. */
-  void forget(String node) {
-    stripes.remove(node);
-  }
-
   private static NodeLock decode(String value, String node) {
     try {
       return NodeLockCodec.decode(value, node);

@@ -94,7 +94,7 @@ final class PemKeys {
 
   /** PKCS#8 PrivateKeyInfo around a SEC1 ECPrivateKey, taking the curve from its [0] parameters. */
   static byte[] wrapSec1(byte[] sec1, String file) throws GeneralSecurityException {
-    byte[] curve = findCurveOid(sec1);
+    byte[] curve = findCurveOid(sec1, file);
     if (curve == null) {
       throw new GeneralSecurityException(file + ": EC PRIVATE KEY without named-curve parameters");
     }
@@ -103,17 +103,17 @@ final class PemKeys {
   }
 
   /** Walks ECPrivateKey ::= SEQUENCE { version, privateKey, [0] parameters OPTIONAL, ... }. */
-  private static byte[] findCurveOid(byte[] der) {
+  private static byte[] findCurveOid(byte[] der, String file) throws GeneralSecurityException {
     int[] pos = {0};
     if (der.length < 2 || der[0] != 0x30) {
       return null;
     }
     pos[0] = 1;
-    int seqLen = length(der, pos);
+    int seqLen = length(der, pos, file);
     int end = Math.min(der.length, pos[0] + seqLen);
     while (pos[0] < end) {
       int tag = der[pos[0]++] & 0xff;
-      int len = length(der, pos);
+      int len = length(der, pos, file);
       if (tag == 0xa0) {
         int start = pos[0];
         return java.util.Arrays.copyOfRange(der, start, start + len);
@@ -123,15 +123,25 @@ final class PemKeys {
     return null;
   }
 
-  private static int length(byte[] der, int[] pos) {
-    int first = der[pos[0]++] & 0xff;
-    if (first < 0x80) {
-      return first;
+  /** A DER length at {@code pos}, which must leave that many bytes after it. */
+  private static int length(byte[] der, int[] pos, String file) throws GeneralSecurityException {
+    if (pos[0] >= der.length) {
+      throw new GeneralSecurityException(file + ": malformed EC PRIVATE KEY: truncated DER");
     }
-    int n = first & 0x7f;
-    int len = 0;
-    for (int i = 0; i < n; i++) {
-      len = (len << 8) | (der[pos[0]++] & 0xff);
+    int first = der[pos[0]++] & 0xff;
+    int len = first;
+    if (first >= 0x80) {
+      int n = first & 0x7f;
+      if (n > 3 || pos[0] + n > der.length) {
+        throw new GeneralSecurityException(file + ": malformed EC PRIVATE KEY: invalid DER length");
+      }
+      len = 0;
+      for (int i = 0; i < n; i++) {
+        len = (len << 8) | (der[pos[0]++] & 0xff);
+      }
+    }
+    if (len > der.length - pos[0]) {
+      throw new GeneralSecurityException(file + ": malformed EC PRIVATE KEY: DER length " + len + " past the end");
     }
     return len;
   }

@@ -31,7 +31,7 @@ final class PodViews {
     var spec = pod.getSpec();
     List<Container> init = spec == null || spec.getInitContainers() == null ? List.of() : spec.getInitContainers();
     List<Container> main = spec == null || spec.getContainers() == null ? List.of() : spec.getContainers();
-    return new PodSpec(meta.getNamespace(), meta.getName(), meta.getUid(), meta.getAnnotations(),
+    return new PodSpec(meta.getNamespace(), meta.getName(), meta.getUid(), annotations(pod),
         init.stream().map(PodViews::container).toList(), main.stream().map(PodViews::container).toList());
   }
 
@@ -68,7 +68,9 @@ final class PodViews {
     Set<String> env = new HashSet<>();
     if (c.getEnv() != null) {
       for (EnvVar e : c.getEnv()) {
-        env.add(e.getName());
+        if (e != null && e.getName() != null) {
+          env.add(e.getName());
+        }
       }
     }
     boolean privileged = c.getSecurityContext() != null && Boolean.TRUE.equals(c.getSecurityContext().getPrivileged());
@@ -128,8 +130,23 @@ final class PodViews {
     return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
   }
 
+  /** The pod's annotations without null keys or values (a snapshot file, or a merge patch stored verbatim, can carry them). */
   static Map<String, String> annotations(Pod pod) {
     Map<String, String> a = pod.getMetadata().getAnnotations();
-    return a == null ? Map.of() : a;
+    if (a == null) {
+      return Map.of();
+    }
+    for (Map.Entry<String, String> e : a.entrySet()) {
+      if (e.getKey() == null || e.getValue() == null) {
+        Map<String, String> clean = new LinkedHashMap<>();
+        a.forEach((k, v) -> {
+          if (k != null && v != null) {
+            clean.put(k, v);
+          }
+        });
+        return clean;
+      }
+    }
+    return a;
   }
 }

@@ -66,6 +66,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--leader-elect", defaultValue = "false", arity = "0..1", description = "Lease-based leader election.")
   boolean leaderElect;
 
+  @Option(names = "--leader-elect-mode", defaultValue = "campaign",
+      description = "campaign: hold our own Lease (fabric8 LeaderElector); follow: lead while the kube-scheduler "
+          + "in this pod holds its Lease, as HAMi does (default: ${DEFAULT-VALUE}).")
+  String leaderMode;
+
   @Option(names = "--leader-elect-resource-name", defaultValue = "hami-extender", description = "Lease name (default: ${DEFAULT-VALUE}).")
   String leaseName;
 
@@ -122,7 +127,8 @@ final class ServeCommand implements Callable<Integer> {
         Extender.FilterMode.parse(filterMode),
         GoDuration.parse("--node-lock-timeout", nodeLockTimeout),
         GoDuration.parse("--node-lock-retry-timeout", nodeLockRetryTimeout),
-        leaderElect, leaseNamespace.isEmpty() ? podNamespace : leaseNamespace, leaseName, identity(),
+        leaderElect, follow(), leaseNamespace.isEmpty() ? podNamespace : leaseNamespace, leaseName,
+        follow() ? hostname() : identity(),
         legacyMetrics, httpThreads, trusted, java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(15),
         java.time.Duration.ofSeconds(2), ExtenderRuntime.LeaseTiming.DEFAULT);
     if ((certFile == null) != (keyFile == null)) {
@@ -175,6 +181,27 @@ final class ServeCommand implements Callable<Integer> {
       b.withRequestTimeout((int) timeout);
     }
     return b.build();
+  }
+
+  private boolean follow() {
+    return switch (leaderMode) {
+      case "campaign" -> false;
+      case "follow" -> true;
+      default -> throw new IllegalArgumentException("--leader-elect-mode: expected campaign or follow, got \"" + leaderMode + "\"");
+    };
+  }
+
+  /** The pod's hostname, the prefix of its kube-scheduler's Lease identity. */
+  private static String hostname() {
+    String pod = System.getenv("POD_NAME");
+    if (pod != null && !pod.isEmpty()) {
+      return pod;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("--leader-elect-mode=follow needs the hostname (or $POD_NAME)", e);
+    }
   }
 
   private static String identity() {

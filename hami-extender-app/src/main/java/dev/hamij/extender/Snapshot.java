@@ -93,6 +93,9 @@ record Snapshot(List<Node> nodes, List<Pod> pods, List<ResourceQuota> quotas) {
       parsed = ExtenderWire.KUBE.unmarshal(text);
     } catch (RuntimeException e) {
       throw new InvalidInput(file + ": not a Kubernetes object, List or multi-document YAML: " + rootMessage(e), e);
+    } catch (StackOverflowError e) {
+      // the YAML composer recurses once per nesting level
+      throw new InvalidInput(file + ": not a Kubernetes object, List or multi-document YAML: nested too deeply", null);
     }
     List<HasMetadata> out = new ArrayList<>();
     flatten(parsed, out, file);
@@ -104,7 +107,7 @@ record Snapshot(List<Node> nodes, List<Pod> pods, List<ResourceQuota> quotas) {
       return;
     }
     if (parsed instanceof KubernetesResourceList<?> list) {
-      for (Object item : list.getItems()) {
+      for (Object item : list.getItems() == null ? List.of() : list.getItems()) {
         flatten(item, out, file);
       }
     } else if (parsed instanceof HasMetadata o) {

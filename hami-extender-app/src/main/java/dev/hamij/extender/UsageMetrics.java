@@ -148,6 +148,9 @@ final class UsageMetrics implements MultiCollector {
       }
     }
     if (legacy) {
+      freeMigSlots(f, node, idx, g);
+    }
+    if (legacy) {
       f.add("GPUDeviceMemoryLimit", d.devmem() * MIB, "nodeid", node, "deviceuuid", d.id(), "deviceidx", idx,
           "devicetype", d.type(), "zone", "vGPU");
       f.add("GPUDeviceCoreLimit", d.devcore(), "nodeid", node, "deviceuuid", d.id(), "deviceidx", idx,
@@ -164,6 +167,24 @@ final class UsageMetrics implements MultiCollector {
       if (d.devmem() > 0) {
         f.add("nodeGPUMemoryPercentage", (double) g.usedMemory() / d.devmem(), "nodeid", node, "deviceuuid", d.id(),
             "deviceidx", idx, "zone", "vGPU");
+      }
+    }
+  }
+
+  /**
+   * The seed's "0 = free template slot" samples of {@code nodeGPUMigInstance}, for dynamic MIG: one sample with
+   * value 0 per advertised profile placement that overlaps no instance in use, named
+   * {@code <profile>-free-<start>}, so a dashboard shows what each GPU can still take.
+   */
+  private static void freeMigSlots(Families f, String node, String idx, ClusterUsage.GpuUsage g) {
+    GpuDevice d = g.device();
+    for (dev.hamij.api.MigProfile p : d.migProfiles()) {
+      for (dev.hamij.api.Placement pl : p.placements()) {
+        boolean taken = g.migInstances().stream().anyMatch(m -> m.allocation().placement().overlaps(pl));
+        if (!taken) {
+          f.add("nodeGPUMigInstance", 0, "nodeid", node, "deviceuuid", d.id(), "deviceidx", idx,
+              "migname", p.name() + "-free-" + pl.start(), "zone", "vGPU");
+        }
       }
     }
   }

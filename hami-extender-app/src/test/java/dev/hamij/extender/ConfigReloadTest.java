@@ -30,7 +30,7 @@ class ConfigReloadTest {
     MemoryCluster cluster = new MemoryCluster(new Snapshot(List.of(node), List.of(), List.of()));
     ExtenderRuntime.Options o = Fixtures.options(Extender.FilterMode.BEST_NODE);
     o = new ExtenderRuntime.Options(o.httpBind(), o.metricsBind(), null, null, config, o.policies(), o.filterMode(),
-        o.nodeLockTimeout(), o.podGroupLockWait(), false, o.leaseNamespace(), o.leaseName(), o.identity(), false,
+        o.nodeLockTimeout(), o.podGroupLockWait(), false, false, o.leaseNamespace(), o.leaseName(), o.identity(), false,
         o.httpThreads(), o.trustedUsers(), o.readyWait(), o.healthInterval(), Duration.ofMillis(50), o.lease());
     try (ExtenderRuntime rt = ExtenderRuntime.start(o, cluster, null)) {
       int port = rt.httpPort();

@@ -79,12 +79,17 @@ final class Fixtures {
     return options(mode, false, "test", Duration.ofSeconds(5));
   }
 
-  /** Options on ephemeral ports; with {@code leaderElect} a fast Lease (2 s) named hami-extender in default. */
   static ExtenderRuntime.Options options(Extender.FilterMode mode, boolean leaderElect, String identity,
       Duration readyWait) {
+    return options(mode, leaderElect, false, "hami-extender", identity, readyWait);
+  }
+
+  /** Options on ephemeral ports; with {@code leaderElect} a fast Lease (2 s, checked every 250 ms) in default. */
+  static ExtenderRuntime.Options options(Extender.FilterMode mode, boolean leaderElect, boolean follow, String leaseName,
+      String identity, Duration readyWait) {
     return new ExtenderRuntime.Options(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0),
         null, null, null, new Settings.Policies("binpack", "spread", "hami-scheduler", true), mode,
-        Duration.ofMinutes(5), Duration.ofSeconds(2), leaderElect, "default", "hami-extender", identity, false, 8,
+        Duration.ofMinutes(5), Duration.ofSeconds(2), leaderElect, follow, "default", leaseName, identity, false, 8,
         Set.of("system:serviceaccount:hami-system:hami-scheduler"), readyWait, Duration.ofSeconds(15),
         Duration.ofMillis(100), new ExtenderRuntime.LeaseTiming(Duration.ofSeconds(2), Duration.ofMillis(1500),
             Duration.ofMillis(250)));
@@ -94,6 +99,13 @@ final class Fixtures {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** POST over HTTPS with {@code client}; the answer's body. */
+  static String postHttps(HttpClient client, int port, String path, String body) throws IOException, InterruptedException {
+    return client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
   static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {

@@ -18,12 +18,14 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +143,22 @@ class KubernetesTest {
       assertThat(succeeded.getMessage()).isEqualTo("Successfully binding node [k1] to default/k-pod");
       assertThat(succeeded.getSource().getComponent()).isEqualTo("hami-scheduler");
       assertThat(succeeded.getType()).isEqualTo("Normal");
+    }
+  }
+
+  @Test
+  void repeatedEventsRaiseACountInsteadOfPilingUp() throws Exception {
+    create(gpuNode("ev", 1, 1000));
+    Pod p = create(pod("default", "ev-pod", "uid-ev-pod", "nvidia.com/gpu", "1", "nvidia.com/gpumem", "5000"));
+    try (ExtenderRuntime rt = runtime(Fixtures.options(Extender.FilterMode.BEST_NODE))) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(post(rt.httpPort(), "/filter", filterArgs(p, "ev")).body()).contains("CardInsufficientMemory");
+      }
+      assertThat(eventually(Duration.ofSeconds(5), () -> client.v1().events().inNamespace("default").list().getItems()
+          .stream().anyMatch(e -> "ev-pod".equals(e.getInvolvedObject().getName())
+              && "no available node, 1 nodes do not meet".equals(e.getMessage()) && e.getCount() == 3))).isTrue();
+      assertThat(client.v1().events().inNamespace("default").list().getItems().stream()
+          .filter(e -> "ev-pod".equals(e.getInvolvedObject().getName()))).hasSize(2);
     }
   }
 
@@ -340,6 +358,33 @@ class KubernetesTest {
       // the new leader counted the exclusive GPU the old leader gave to lead-1
       assertThat(post(follower.httpPort(), "/filter", filterArgs(second, "e1")).body())
           .contains("\"FailedNodes\":{\"e1\":\"1/1 CardInsufficientCore\"}");
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+
+  @Test
+  void followModeLeadsWhereTheCoLocatedKubeSchedulerHoldsItsLease() throws Exception {
+    create(gpuNode("f1", 1, 10000));
+    client.leases().inNamespace("default").resource(new LeaseBuilder().withNewMetadata().withName("hami-scheduler")
+        .endMetadata().withNewSpec().withHolderIdentity("pod-a_6f1c").withLeaseDurationSeconds(15)
+        .withRenewTime(ZonedDateTime.now()).endSpec().build()).create();
+    ExtenderRuntime a = runtime(Fixtures.options(Extender.FilterMode.BEST_NODE, true, true, "hami-scheduler", "pod-a",
+        Duration.ofMillis(200)));
+    ExtenderRuntime b = runtime(Fixtures.options(Extender.FilterMode.BEST_NODE, true, true, "hami-scheduler", "pod-b",
+        Duration.ofMillis(200)));
+    try {
+      assertThat(eventually(Duration.ofSeconds(5), () -> ready(a))).isTrue();
+      assertThat(ready(b)).isFalse();
+      // kube-scheduler fails over to pod-b
+      client.leases().inNamespace("default").withName("hami-scheduler").edit(l -> new LeaseBuilder(l).editSpec()
+          .withHolderIdentity("pod-b_91aa").withRenewTime(ZonedDateTime.now()).endSpec().build());
+      assertThat(eventually(Duration.ofSeconds(5), () -> ready(b) && !ready(a))).isTrue();
+      // an expired lease leads nobody
+      client.leases().inNamespace("default").withName("hami-scheduler").edit(l -> new LeaseBuilder(l).editSpec()
+          .withRenewTime(ZonedDateTime.now().minusMinutes(1)).endSpec().build());
+      assertThat(eventually(Duration.ofSeconds(5), () -> !ready(a) && !ready(b))).isTrue();
     } finally {
       a.close();
       b.close();

@@ -70,7 +70,7 @@ class ManifestsTest {
       assertThat(r.getVerbs()).doesNotContain("*", "delete", "deletecollection", "update");
       assertThat(r.getResources()).doesNotContain("*", "secrets", "configmaps");
     });
-    assertThat(role.getRules()).anySatisfy(r -> assertThat(r.getResources()).containsExactly("bindings", "pods/binding"));
+    assertThat(role.getRules()).anySatisfy(r -> assertThat(r.getResources()).containsExactly("bindings"));
   }
 
   @Test
@@ -98,7 +98,9 @@ class ManifestsTest {
     assertThat(schedulerConfig(objects).get("leaderElection").get("leaderElect").asBoolean()).isTrue();
     Deployment d = objects.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst().orElseThrow();
     assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(1).getArgs())
-        .contains("--filter-mode=all-nodes", "--leader-elect=true");
+        .contains("--filter-mode=all-nodes", "--leader-elect=true", "--leader-elect-mode=follow",
+            "--leader-elect-resource-name=hami-scheduler");
+    assertThat(schedulerConfig(objects).get("leaderElection").get("resourceName").asString()).isEqualTo("hami-scheduler");
     assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
         .isEqualTo("registry.k8s.io/kube-scheduler:v1.30.0");
   }

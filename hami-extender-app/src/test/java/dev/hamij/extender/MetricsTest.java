@@ -32,8 +32,8 @@ class MetricsTest {
     MemoryCluster cluster = new MemoryCluster(Snapshot.load(ScheduleCommandTest.SNAPSHOT));
     ExtenderRuntime.Options o = Fixtures.options(Extender.FilterMode.BEST_NODE);
     o = new ExtenderRuntime.Options(o.httpBind(), o.metricsBind(), o.certFile(), o.keyFile(), o.deviceConfigFile(),
-        o.policies(), o.filterMode(), o.nodeLockTimeout(), o.podGroupLockWait(), o.leaderElect(), o.leaseNamespace(),
-        o.leaseName(), o.identity(), true, o.httpThreads(), o.trustedUsers(), o.readyWait(), o.healthInterval(),
+        o.policies(), o.filterMode(), o.nodeLockTimeout(), o.podGroupLockWait(), o.leaderElect(), o.followLease(),
+        o.leaseNamespace(), o.leaseName(), o.identity(), true, o.httpThreads(), o.trustedUsers(), o.readyWait(), o.healthInterval(),
         o.reloadInterval(), o.lease());
     runtime = ExtenderRuntime.start(o, cluster, null);
     int port = runtime.httpPort();
@@ -119,6 +119,9 @@ class MetricsTest {
         "devicetype", "NVIDIA A10")).isEqualTo(23028.0 * 1024 * 1024);
     assertThat(value("GPUDeviceMemoryAllocated", "deviceuuid", a10, "devicecores", "100")).isEqualTo(8000.0 * 1024 * 1024);
     assertThat(value("nodeGPUMigInstance", "nodeid", "mig-node-1", "migname", "2g.10gb-3")).isEqualTo(1);
+    // free placements beside the running 2g.10gb at {0,2} show as 0, the occupied one does not
+    assertThat(value("nodeGPUMigInstance", "nodeid", "mig-node-1", "deviceidx", "0", "migname", "2g.10gb-free-2")).isZero();
+    assertThat(checked.find("nodeGPUMigInstance", Map.of("deviceidx", "0", "migname", "2g.10gb-free-0"))).isEmpty();
     assertThat(value("QuotaUsed", "quotanamespace", "ml", "quotaName", "nvidia.com/gpumem", "limit", "40000")).isEqualTo(9856);
     assertThat(value("vGPUMemoryAllocated", "podnamespace", "default", "podname", "train-1", "containeridx", "0"))
         .isEqualTo(8000.0 * 1024 * 1024);

@@ -88,6 +88,17 @@ class ScheduleCommandTest {
     return p;
   }
 
+  @Test
+  void multiDocumentSnapshotsWork() throws Exception {
+    Path multi = write("multi.yaml", "---\n" + ExtenderWire.KUBE.asYaml(Fixtures.gpuNode("a", 1, 8000)).replaceFirst("^---\n", "")
+        + "---\n" + ExtenderWire.KUBE.asYaml(Fixtures.gpuNode("b", 1, 16000)).replaceFirst("^---\n", ""));
+    Run r = run("schedule", "--snapshot", multi.toString(), "--pod", EXAMPLES.resolve("pods/two-gpus.yaml").toString());
+    assertThat(r.code()).isZero();
+    var tree = ExtenderWire.JSON.readTree(r.out());
+    assertThat(tree.get("node").isNull()).isTrue();
+    assertThat(tree.get("nodes").get("a").get("reason").asString()).isEqualTo("NodeInsufficientDevice");
+  }
+
   private static void assertOneLineError(Run r, String... fragments) {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.out()).isEmpty();

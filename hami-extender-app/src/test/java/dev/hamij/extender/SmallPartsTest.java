@@ -49,6 +49,20 @@ class SmallPartsTest {
   }
 
   @Test
+  void followedLeaseMustNameThisPodAndBeValid() {
+    java.time.Instant now = java.time.Instant.parse("2026-11-29T10:00:00Z");
+    java.util.function.BiFunction<String, Integer, io.fabric8.kubernetes.api.model.coordination.v1.Lease> lease =
+        (holder, ageSeconds) -> new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewSpec()
+            .withHolderIdentity(holder).withLeaseDurationSeconds(15)
+            .withRenewTime(now.minusSeconds(ageSeconds).atZone(java.time.ZoneOffset.UTC)).endSpec().build();
+    assertThat(Leadership.holds(lease.apply("sched-0_1b2c", 5), "sched-0", now)).isTrue();
+    assertThat(Leadership.holds(lease.apply("sched-0", 5), "sched-0", now)).isTrue();
+    assertThat(Leadership.holds(lease.apply("sched-01_1b2c", 5), "sched-0", now)).isFalse();
+    assertThat(Leadership.holds(lease.apply("sched-0_1b2c", 16), "sched-0", now)).isFalse();
+    assertThat(Leadership.holds(null, "sched-0", now)).isFalse();
+  }
+
+  @Test
   void qpsLimiterSpacesRequestsAfterTheBurst() {
     long[] now = {1_000_000_000L};
     QpsLimiter limiter = new QpsLimiter(10, 2, () -> now[0]);

@@ -38,7 +38,7 @@ class TlsTest {
     }
   }
 
-  private static HttpClient trustingClient() throws GeneralSecurityException {
+  static HttpClient trustingClient() throws GeneralSecurityException {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {new X509TrustManager() {
       @Override
@@ -71,7 +71,7 @@ class TlsTest {
     Files.writeString(key, resource("first.key"));
     ExtenderRuntime.Options o = Fixtures.options(Extender.FilterMode.BEST_NODE);
     o = new ExtenderRuntime.Options(o.httpBind(), o.metricsBind(), cert, key, null, o.policies(), o.filterMode(),
-        o.nodeLockTimeout(), o.podGroupLockWait(), false, o.leaseNamespace(), o.leaseName(), o.identity(), false,
+        o.nodeLockTimeout(), o.podGroupLockWait(), false, false, o.leaseNamespace(), o.leaseName(), o.identity(), false,
         o.httpThreads(), o.trustedUsers(), o.readyWait(), o.healthInterval(), Duration.ofMillis(50), o.lease());
     try (ExtenderRuntime rt = ExtenderRuntime.start(o, new MemoryCluster(new Snapshot(List.of(), List.of(), List.of())), null)) {
       int port = rt.httpPort();

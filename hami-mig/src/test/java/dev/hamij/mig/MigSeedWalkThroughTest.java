@@ -55,9 +55,9 @@ class MigSeedWalkThroughTest {
     assertThat(scheduler.schedule(pod("p3", "20000")).failedNodes())
         .containsEntry("gpu-node", "1/1 CardMigTopologyInfeasible");
 
-    // a fourth pod is refused too; with the advertised (rounded-up) core shares 29 + 29 + 43 the GPU's cores are
-    // used up first
-    walkThrough(advertised, "19000", "1/1 CardInsufficientCore");
+    // a fourth pod is refused for the placement, not for the rounded-up core shares 29 + 29 + 43 = 101: on MIG GPUs
+    // the placement rules decide
+    walkThrough(advertised, "19000", "1/1 CardMigTopologyInfeasible");
   }
 
   private static GpuDevice a100Device(List<MigProfile> profiles) {

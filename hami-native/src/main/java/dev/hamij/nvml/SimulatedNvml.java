@@ -72,7 +72,7 @@ public final class SimulatedNvml implements Nvml {
 
   /** A simulated node from the YAML document described in the module README. */
   public static SimulatedNvml fromYaml(String yaml) {
-    return SimulatedNvmlConfig.parse(yaml, "(inline)").build();
+    return SimulatedNvmlConfig.load(yaml, "(inline)");
   }
 
   /** A simulated node from a YAML file; errors name the file and the offending field. */
@@ -83,7 +83,7 @@ public final class SimulatedNvml implements Nvml {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read simulated NVML config " + file, e);
     }
-    return SimulatedNvmlConfig.parse(yaml, file.toString()).build();
+    return SimulatedNvmlConfig.load(yaml, file.toString());
   }
 
   /** Keys of the models the simulator can play, e.g. {@code A100-40GB}, {@code V100-PCIE-32GB}. */

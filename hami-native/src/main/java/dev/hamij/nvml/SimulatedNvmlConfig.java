@@ -39,6 +39,19 @@ final class SimulatedNvmlConfig {
 
   private SimulatedNvmlConfig() {}
 
+  /** GPUs one file may create; a node has far fewer, and a huge count would exhaust memory. */
+  static final int MAX_COUNT = 1024;
+
+  /** Parses and builds; every error, including those of the whole node (a repeated UUID), names the source. */
+  static SimulatedNvml load(String yaml, String source) {
+    SimulatedNvml.Builder builder = parse(yaml, source);
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("simulated NVML config " + source + ": " + e.getMessage(), e);
+    }
+  }
+
   static SimulatedNvml.Builder parse(String yaml, String source) {
     ConfigDto config;
     try {
@@ -57,6 +70,7 @@ final class SimulatedNvmlConfig {
     if (config.driverVersion() != null) {
       builder.driverVersion(config.driverVersion());
     }
+    long total = 0;
     for (int i = 0; i < config.gpus().size(); i++) {
       String path = "simulated NVML config " + source + ": gpus[" + i + "]";
       GpuDto dto = config.gpus().get(i);
@@ -66,6 +80,11 @@ final class SimulatedNvmlConfig {
       int count = dto.count() == null ? 1 : dto.count();
       if (count < 1) {
         throw new IllegalArgumentException(path + ".count must be >= 1, got " + count);
+      }
+      total += count;
+      if (count > MAX_COUNT || total > MAX_COUNT) {
+        throw new IllegalArgumentException(path + ".count: a node has at most " + MAX_COUNT + " GPUs, got " + count
+            + (count == total ? "" : " more after " + (total - count)));
       }
       List<String> uuids = dto.uuids() == null ? List.of() : dto.uuids();
       if (!uuids.isEmpty() && uuids.size() != count) {

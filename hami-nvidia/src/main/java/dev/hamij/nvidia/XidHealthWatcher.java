@@ -8,6 +8,7 @@ import dev.hamij.nvml.NvmlException;
 import dev.hamij.nvml.NvmlFunction;
 import dev.hamij.nvml.NvmlReturn;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -24,30 +25,43 @@ import java.util.concurrent.TimeUnit;
  * ends the watcher.
  *
  * <p>{@link #start()} runs the loop on a daemon thread; tests drive {@link #pollOnce} directly. The {@link Nvml} must
- * be initialised by the caller for the watcher's lifetime.
+ * be initialised by the caller for the watcher's lifetime. A GPU's recovery is noticed at the latest one wait after
+ * its quiet period ends.
  */
 public final class XidHealthWatcher implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(XidHealthWatcher.class.getName());
   private static final long WATCHED_EVENTS = EventData.XID_CRITICAL_ERROR;
-  private static final int WAIT_MS = 5000;
+  private static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
   private static final long ERROR_BACKOFF_MS = 1000;
 
   private final Nvml nvml;
   private final List<String> gpuUuids;
   private final XidPolicy policy;
   private final GpuHealthTracker tracker;
+  private final int waitMs;
   private final Set<String> registered = new LinkedHashSet<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Object lifecycle = new Object();
   private EventSet eventSet;
   private Thread thread;
 
-  /** A watcher of these GPUs (by UUID). */
+  /** A watcher of these GPUs (by UUID) that waits up to 5 s for each event. */
   public XidHealthWatcher(Nvml nvml, List<String> gpuUuids, XidPolicy policy, GpuHealthTracker tracker) {
+    this(nvml, gpuUuids, policy, tracker, DEFAULT_WAIT);
+  }
+
+  /** A watcher of these GPUs (by UUID) that waits up to {@code wait} (at least 1 ms) for each event. */
+  public XidHealthWatcher(Nvml nvml, List<String> gpuUuids, XidPolicy policy, GpuHealthTracker tracker,
+      Duration wait) {
+    if (wait.toMillis() < 1 || wait.toMillis() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("XID event wait must be between 1 ms and " + Integer.MAX_VALUE
+          + " ms, got " + wait);
+    }
     this.nvml = nvml;
     this.gpuUuids = List.copyOf(gpuUuids);
     this.policy = policy;
     this.tracker = tracker;
+    this.waitMs = (int) wait.toMillis();
   }
 
   /** Starts the watch loop on a daemon thread; does nothing when the policy turns health checks off. */
@@ -69,7 +83,7 @@ public final class XidHealthWatcher implements AutoCloseable {
   private void loop() {
     while (stopped.getCount() > 0) {
       try {
-        if (!pollOnce(WAIT_MS)) {
+        if (!pollOnce(waitMs)) {
           stopped.await(ERROR_BACKOFF_MS, TimeUnit.MILLISECONDS);
         }
       } catch (InterruptedException e) {
@@ -170,7 +184,7 @@ public final class XidHealthWatcher implements AutoCloseable {
     if (t != null) {
       t.interrupt();
       try {
-        t.join(WAIT_MS + 5000L);
+        t.join(waitMs + 5000L);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -1,6 +1,8 @@
 package dev.hamij.plugin;
 
 import java.lang.System.Logger.Level;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the steps of a {@code close()} in order. Every step runs even when an earlier one failed or
@@ -28,6 +30,32 @@ final class ClosingSteps {
       LOG.log(Level.WARNING, what + " failed", e);
     }
     return this;
+  }
+
+  /** Closes {@code resource}; null is nothing to close (a part that was never started). */
+  ClosingSteps close(String what, AutoCloseable resource) {
+    return run(what, () -> {
+      if (resource != null) {
+        resource.close();
+      }
+    });
+  }
+
+  /**
+   * Stops an executor: lets a task in progress finish (up to 5 s), then interrupts it; null is
+   * nothing to stop.
+   */
+  ClosingSteps stop(String what, ExecutorService executor) {
+    return run(what, () -> {
+      if (executor == null) {
+        return;
+      }
+      executor.shutdown();
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    });
   }
 
   void finish() {

@@ -1,12 +1,17 @@
 package dev.hamij.plugin;
 
+import dev.hamij.api.HamiFormatException;
+import dev.hamij.nvml.NvmlException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Command-line entry point of the node-side deployable. */
 @Command(name = "hami-device-plugin", mixinStandardHelpOptions = true, version = "hami-device-plugin " + Main.VERSION,
     description = "HAMi-compatible kubelet device plugin for NVIDIA GPUs (hami-core and dynamic MIG).",
-    subcommands = {CommandLine.HelpCommand.class, ServeCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, DiscoverCommand.class,
+        ManifestsCommand.class})
 public final class Main implements Runnable {
 
   static final String VERSION = "0.1.0";
@@ -26,14 +31,17 @@ public final class Main implements Runnable {
   }
 
   /**
-   * The command line; a failure caused by bad input or the file system is reported as one line
+   * The command line; a failure caused by bad input, the file system or NVML is reported as one line
    * naming what is wrong, anything else with its stack trace.
    */
   static CommandLine commandLine() {
     return new CommandLine(new Main()).setExecutionExceptionHandler((e, command, parsed) -> {
-      if (e instanceof IllegalArgumentException || e.getClass() == java.io.IOException.class) {
+      if (e instanceof UncheckedIOException && e.getCause() != null) {
+        command.getErr().println(command.getCommandName() + ": " + e.getMessage() + ": " + e.getCause());
+      } else if (e instanceof IllegalArgumentException || e.getClass() == IOException.class
+          || e instanceof HamiFormatException || e instanceof NvmlException) {
         command.getErr().println(command.getCommandName() + ": " + e.getMessage());
-      } else if (e instanceof java.io.IOException) {
+      } else if (e instanceof IOException) {
         command.getErr().println(command.getCommandName() + ": " + e);
       } else {
         e.printStackTrace(command.getErr());

@@ -1,5 +1,6 @@
 package dev.hamij.plugin;
 
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -11,6 +12,17 @@ final class NamedThreads implements ThreadFactory {
 
   NamedThreads(String prefix) {
     this.prefix = prefix;
+  }
+
+  /**
+   * A one-thread scheduler for a background loop: after {@code shutdown()} a run in progress
+   * finishes, pending delayed and periodic runs are dropped.
+   */
+  static ScheduledThreadPoolExecutor scheduler(String prefix) {
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, new NamedThreads(prefix));
+    scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+    return scheduler;
   }
 
   @Override

@@ -1,27 +1,31 @@
 package dev.hamij.plugin;
 
-import java.lang.System.Logger.Level;
+import dev.hamij.api.HamiConfig;
+import dev.hamij.nvidia.DeviceListStrategy;
+import dev.hamij.nvidia.XidPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code serve}: the DaemonSet entry point. Installs the preload library, then serves the device
- * plugin on its Unix socket and keeps it registered with kubelet until SIGTERM.
- *
- * <p>Not wired yet: device discovery and health (hami-nvidia) and the Kubernetes side of Allocate
- * ({@link PodBinding}). Until they are, the plugin advertises no devices, and Allocate, which kubelet
- * never calls for a resource with no devices, answers with an error saying so.
+ * {@code serve}: the DaemonSet entry point. Installs the preload library, discovers the GPUs, serves
+ * the device plugin and keeps it registered with kubelet, keeps the node's register annotation, and
+ * serves the node monitor's metrics, until SIGTERM (see {@link NodeRuntime}).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run the device plugin: install the preload library, serve, register with kubelet.")
+    description = "Run the node agent: install the preload library, serve the device plugin, register with"
+        + " kubelet and the scheduler, export container metrics.")
 final class ServeCommand implements Callable<Integer> {
 
-  private static final System.Logger LOG = System.getLogger(ServeCommand.class.getName());
+  @Mixin NodeOptions node;
 
   @Option(names = "--plugin-dir", description = "kubelet's device-plugin directory (default: ${DEFAULT-VALUE})",
       defaultValue = "/var/lib/kubelet/device-plugins")
@@ -32,13 +36,10 @@ final class ServeCommand implements Callable<Integer> {
           + " 'none' serves without registering")
   String kubeletSocket;
 
-  @Option(names = "--resource-name", defaultValue = "nvidia.com/gpu",
-      description = "extended resource to advertise (default: ${DEFAULT-VALUE})")
+  @Option(names = "--resource-name",
+      description = "extended resource to advertise (default: the configuration's resourceCountName,"
+          + " nvidia.com/gpu)")
   String resourceName;
-
-  @Option(names = "--node-name", defaultValue = "${env:NODE_NAME}",
-      description = "this node's name (default: env NODE_NAME)")
-  String nodeName;
 
   @Option(names = "--library-source", defaultValue = "/k8s-vgpu/lib/nvidia/libvgpu.so",
       description = "HAMi-core library shipped in the image (default: ${DEFAULT-VALUE})")
@@ -61,25 +62,60 @@ final class ServeCommand implements Callable<Integer> {
       description = "offer GetPreferredAllocation to kubelet (default: ${DEFAULT-VALUE})")
   boolean preferredAllocation;
 
+  @Option(names = "--health-quiet-period", defaultValue = "5m", converter = DurationConverter.class,
+      description = "a GPU is healthy again after this long without a critical XID (default: ${DEFAULT-VALUE})")
+  Duration healthQuietPeriod;
+
+  @Option(names = "--metrics-bind-address", defaultValue = ":9394",
+      description = "[host]:port of the node monitor's /metrics; 'none' turns the monitor off"
+          + " (default: ${DEFAULT-VALUE})")
+  String metricsBindAddress;
+
+  @Option(names = "--legacy-metrics", defaultValue = "false",
+      description = "also export the metric names of HAMi 2.8 and older (default: ${DEFAULT-VALUE})")
+  boolean legacyMetrics;
+
+  @Option(names = "--mig-switch-mode", defaultValue = "false",
+      description = "let the MIG manager enable MIG mode on a GPU of a MIG node that has it disabled; never resets"
+          + " a GPU (default: ${DEFAULT-VALUE})")
+  boolean migModeSwitching;
+
   @Override
   public Integer call() throws Exception {
-    if (nodeName == null || nodeName.isBlank()) {
-      throw new IllegalArgumentException("--node-name (or env NODE_NAME) is required");
+    String nodeName = node.nodeName();
+    NodeSettings settings = settings(nodeName, node.config());
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    NodeRuntime runtime;
+    try {
+      runtime = NodeRuntime.start(settings, node.nvml(), client);
+    } catch (Exception e) {
+      client.close();
+      throw e;
     }
-    PluginSettings settings = PluginSettings.of(pluginDirectory, kubeletSocketPath(), resourceName);
-    PreloadLibraryInstaller installer =
-        new PreloadLibraryInstaller(libraryHostDirectory(), libraryVersion, hookPath + "/vgpu/libvgpu.so");
-    NodeAgent agent = NodeAgent.start(settings, installer, librarySource, new DeviceList(List.of()),
-        preferredAllocation, library -> containers -> {
-          throw new AllocationException("Allocate on node " + nodeName + " is not available: the"
-              + " Kubernetes pod binding is not wired into this build");
-        });
     // SIGTERM runs the shutdown hooks and then halts: the hook itself stops the agent.
-    Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "hami-dp-shutdown"));
-    LOG.log(Level.INFO, "node " + nodeName + ": installed " + agent.library().library()
-        + "; no devices advertised: device discovery is not wired into this build");
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      runtime.close();
+      client.close();
+    }, "hami-dp-shutdown"));
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /** The runtime settings these options describe. */
+  NodeSettings settings(String nodeName, HamiConfig config) {
+    String resource = resourceName != null ? resourceName : config.nvidia().resourceNames().count();
+    NodeSettings.Builder builder = NodeSettings.builder(nodeName, config,
+            PluginSettings.of(pluginDirectory, kubeletSocketPath(), resource))
+        .library(librarySource, libraryHostDirectory(), libraryVersion)
+        .hookPath(hookPath)
+        .preferredAllocation(preferredAllocation)
+        .register(node.registerFormat(), Duration.ofSeconds(30), Duration.ofSeconds(5))
+        .health(XidPolicy.fromEnvironment(System.getenv()), healthQuietPeriod, Duration.ofSeconds(5))
+        .deviceListStrategy(DeviceListStrategy.parse(System.getenv("DEVICE_LIST_STRATEGY")))
+        .mig(Duration.ofSeconds(5), migModeSwitching);
+    metricsAddress().ifPresent(address ->
+        builder.monitor(address, Duration.ofSeconds(5), legacyMetrics, Duration.ofMinutes(5)));
+    return builder.build();
   }
 
   /** {@code --library-host-dir}, defaulting to {@code <hook-path>/vgpu}. */
@@ -93,5 +129,21 @@ final class ServeCommand implements Callable<Integer> {
       return Optional.of(pluginDirectory.resolve(PluginSettings.KUBELET_SOCKET_NAME));
     }
     return "none".equals(kubeletSocket) ? Optional.empty() : Optional.of(Path.of(kubeletSocket));
+  }
+
+  /** {@code --metrics-bind-address}; empty for 'none'. */
+  Optional<InetSocketAddress> metricsAddress() {
+    if ("none".equals(metricsBindAddress)) {
+      return Optional.empty();
+    }
+    int colon = metricsBindAddress.lastIndexOf(':');
+    try {
+      int port = Integer.parseInt(metricsBindAddress.substring(colon + 1));
+      String host = colon <= 0 ? "" : metricsBindAddress.substring(0, colon);
+      return Optional.of(host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--metrics-bind-address: expected [host]:port or none, got '"
+          + metricsBindAddress + "'");
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.hamij.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hamij.api.HamiConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ class ServeCommandTest {
     ServeCommand serve = parse("--node-name", "gpu-1");
 
     assertThat(serve.pluginDirectory).isEqualTo(Path.of("/var/lib/kubelet/device-plugins"));
-    assertThat(serve.resourceName).isEqualTo("nvidia.com/gpu");
+    assertThat(serve.settings("gpu-1", HamiConfig.defaults()).plugin().resourceName()).isEqualTo("nvidia.com/gpu");
     if (System.getenv("HOOK_PATH") == null) {
       assertThat(serve.libraryHostDirectory()).isEqualTo(Path.of("/usr/local/vgpu"));
     }

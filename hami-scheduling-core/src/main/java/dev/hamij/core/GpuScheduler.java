@@ -43,6 +43,7 @@ public final class GpuScheduler {
   private final Map<String, Set<String>> podsByNode = new HashMap<>();
   private final Map<String, MigShape> shapeCache = new HashMap<>();
   private final QuotaBook quotas;
+  private final FragmentationPolicy fragmentation = new FragmentationPolicy();
 
   private GpuScheduler(SchedulerConfig config) {
     this.config = config;
@@ -349,6 +350,9 @@ public final class GpuScheduler {
         unbook(own);
         own = null;
       }
+      if (reserve) {
+        fragmentation.observe(req);
+      }
       String[] names = candidates == null
           ? nodes.sortedNames()
           : candidates.toArray(new String[0]);
@@ -400,6 +404,10 @@ public final class GpuScheduler {
     }
     boolean strict = config.strictUpstream();
     boolean spread = req.nodeSpread;
+    if (FragmentationPolicy.applies(req, config)) {
+      return fragmentation.choose(names, states, req, quota, strict, known,
+          (a, b) -> better(scores, names, spread, a, b) ? -1 : better(scores, names, spread, b, a) ? 1 : 0);
+    }
     int best = -1;
     for (int i = 0; i < names.length; i++) {
       if (states[i] != null && (best < 0 || better(scores, names, spread, i, best))

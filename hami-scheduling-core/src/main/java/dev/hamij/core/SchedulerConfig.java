@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param defaultMemory MiB booked when a container gives neither memory nor a percentage (not scaled)
  * @param defaultCores cores booked when a container gives no core request
  * @param memoryFactor multiplier applied to {@code gpumem} requests and memory quota limits (≥ 1)
- * @param nodePolicy default node policy: {@code binpack} or {@code spread}
+ * @param nodePolicy default node policy: {@code binpack}, {@code spread} or {@code fragmentation}
  * @param gpuPolicy default GPU policy: {@code binpack}, {@code spread}, {@code topology-aware},
  *     {@code mutex}, {@code numa} or a comma chain
  * @param knownMigGeometries legacy MIG templates per GPU model family, used only for MIG GPUs whose
@@ -41,6 +41,11 @@ public record SchedulerConfig(ResourceNames resourceNames, int defaultMemory, in
   public static final String BINPACK = "binpack";
   /** Policy that prefers the least used nodes or GPUs (HAMi's default GPU policy). */
   public static final String SPREAD = "spread";
+  /**
+   * Node policy that places a pod where the fragmentation of free GPU capacity, measured against the
+   * request mix seen so far, grows least (see {@link WorkloadMix}); not part of upstream HAMi.
+   */
+  public static final String FRAGMENTATION = "fragmentation";
 
   public SchedulerConfig {
     Objects.requireNonNull(resourceNames, "resourceNames");

@@ -1,0 +1,187 @@
+package dev.hamij.extender;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * fabric8's CRUD mock API server behind a gate every request passes first: the gate sees the call as
+ * Kubernetes authorises it ({@link Call}: verb, API group, resource, subresource, namespace, name)
+ * and may answer instead of the store — a 403 for RBAC ({@link Rbac}), a 409 or 500, a slow answer,
+ * a dropped watch. Every call that reached the server is logged. Reusable by any test that needs an
+ * API server (the extender's, the plugin's, the cluster harness).
+ */
+public final class ApiServer implements AutoCloseable {
+
+  /**
+   * One API request as RBAC sees it.
+   *
+   * @param verb get, list, watch, create, update, patch, delete or deletecollection; for non-resource
+   *     URLs the lower-case HTTP method
+   * @param group "" for the core group
+   * @param resource e.g. {@code pods}; for a non-resource URL the path
+   * @param subresource e.g. {@code binding}, or ""
+   */
+  public record Call(String verb, String group, String resource, String subresource, String namespace, String name) {
+    /** {@code resource/subresource} or {@code resource}. */
+    public String fullResource() {
+      return subresource.isEmpty() ? resource : resource + "/" + subresource;
+    }
+
+    /** True for a path outside the resource API (discovery, version). */
+    public boolean nonResource() {
+      return resource.startsWith("/");
+    }
+
+    @Override
+    public String toString() {
+      return verb + " " + (group.isEmpty() ? "" : group + "/") + fullResource()
+          + (namespace.isEmpty() ? "" : " in " + namespace) + (name.isEmpty() ? "" : " " + name);
+    }
+
+    /** Parses a request path and method the way the API server's request-info resolver does. */
+    public static Call of(String method, String pathAndQuery) {
+      int q = pathAndQuery.indexOf('?');
+      String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+      String query = q < 0 ? "" : pathAndQuery.substring(q + 1);
+      List<String> seg = new ArrayList<>();
+      for (String s : path.split("/")) {
+        if (!s.isEmpty()) {
+          seg.add(s);
+        }
+      }
+      String group;
+      int at;
+      if (seg.size() >= 2 && seg.get(0).equals("api")) {
+        group = "";
+        at = 2;
+      } else if (seg.size() >= 3 && seg.get(0).equals("apis")) {
+        group = seg.get(1);
+        at = 3;
+      } else {
+        return new Call(method.toLowerCase(Locale.ROOT), "", path, "", "", "");
+      }
+      List<String> rest = seg.subList(at, seg.size());
+      boolean watchPath = !rest.isEmpty() && rest.get(0).equals("watch");
+      if (watchPath) {
+        rest = rest.subList(1, rest.size());
+      }
+      String namespace = "";
+      if (rest.size() >= 3 && rest.get(0).equals("namespaces")) {
+        namespace = rest.get(1);
+        rest = rest.subList(2, rest.size());
+      } else if (rest.size() == 2 && rest.get(0).equals("namespaces")) {
+        namespace = rest.get(1);
+      }
+      if (rest.isEmpty()) {
+        return new Call(method.toLowerCase(Locale.ROOT), group, path, "", "", "");
+      }
+      String resource = rest.get(0);
+      String name = rest.size() > 1 ? rest.get(1) : "";
+      String sub = rest.size() > 2 ? String.join("/", rest.subList(2, rest.size())) : "";
+      boolean watch = watchPath || query.matches("(.*&)?watch=(true|1)(&.*)?");
+      String verb = switch (method.toUpperCase(Locale.ROOT)) {
+        case "GET" -> watch ? "watch" : name.isEmpty() ? "list" : "get";
+        case "POST" -> "create";
+        case "PUT" -> "update";
+        case "PATCH" -> "patch";
+        case "DELETE" -> name.isEmpty() ? "deletecollection" : "delete";
+        default -> method.toLowerCase(Locale.ROOT);
+      };
+      return new Call(verb, group, resource, sub, namespace, name);
+    }
+  }
+
+  /** Decides about one request before the store sees it. */
+  @FunctionalInterface
+  public interface Gate {
+    /** An answer to send instead of the store's, or null to pass the request on. */
+    MockResponse intercept(Call call, RecordedRequest request);
+  }
+
+  private final KubernetesMockServer server;
+  private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private volatile Gate gate = (call, request) -> null;
+
+  private ApiServer() {
+    KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+    Dispatcher gated = new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        Call call = Call.of(request.getMethod(), request.getPath());
+        MockResponse answer = gate.intercept(call, request);
+        if (answer != null) {
+          return answer;
+        }
+        calls.add(call);
+        return store.dispatch(request);
+      }
+
+      @Override
+      public void shutdown() {
+        store.shutdown();
+      }
+    };
+    server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
+        gated, false);
+    server.init();
+  }
+
+  /** Starts a server on an ephemeral port with an empty store and an open gate. */
+  public static ApiServer start() {
+    return new ApiServer();
+  }
+
+  /** A new client of this server (close it when done). */
+  public KubernetesClient newClient() {
+    return server.createClient();
+  }
+
+  /** Replaces the gate and forgets the calls logged so far (those of the test's own set-up). */
+  public void gate(Gate g) {
+    this.gate = g;
+    calls.clear();
+  }
+
+  /** The calls that passed the gate, in order. */
+  public List<Call> calls() {
+    return Collections.unmodifiableList(calls);
+  }
+
+  /** Distinct {@code verb group/resource[/sub]} of the calls that passed the gate (non-resource URLs left out). */
+  public Set<String> permissionsUsed() {
+    Set<String> out = new LinkedHashSet<>();
+    for (Call c : calls) {
+      if (!c.nonResource()) {
+        out.add(c.verb() + " " + (c.group().isEmpty() ? "" : c.group() + "/") + c.fullResource());
+      }
+    }
+    return out;
+  }
+
+  /** A Kubernetes {@code Status} answer, e.g. 403 Forbidden or 409 Conflict. */
+  public static MockResponse status(int code, String reason, String message) {
+    String body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
+        + Serialization.jsonMapper().writeValueAsString(message) + ",\"reason\":\"" + reason + "\",\"code\":" + code + "}";
+    return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json").setBody(body);
+  }
+
+  @Override
+  public void close() {
+    server.destroy();
+  }
+}
