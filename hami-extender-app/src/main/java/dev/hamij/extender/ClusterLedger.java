@@ -130,6 +130,21 @@ final class ClusterLedger implements Cluster.Listener {
     expected.remove(uid);
   }
 
+  /**
+   * Books pod {@code uid} again as the cluster view records it. Called when a decision for the pod
+   * dropped its booking but was not written (unschedulable now, or the patch failed): the pod's
+   * annotations still claim the earlier allocation, and a ledger rebuilt from the cluster would
+   * count it, so this one must too.
+   */
+  void resync(String uid) {
+    synchronized (feedLock) {
+      Pod pod = cluster.cachedPod(uid);
+      if (active && pod != null) {
+        applyPod(pod);
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ informer events
 
   /** What {@link #applyNode} reads from a node. */
@@ -234,8 +249,13 @@ final class ClusterLedger implements Cluster.Listener {
     try {
       devices = RegisterCodec.decode(register, name);
     } catch (HamiFormatException e) {
-      LOG.warning("node " + name + " keeps its previous registration: " + e.getMessage());
-      return;
+      if (!register.strip().equals("[]")) {
+        LOG.warning("node " + name + " keeps its previous registration: " + e.getMessage());
+        return;
+      }
+      // the agent registers no GPU at all (e.g. its only GPU fell off the bus): nothing to schedule
+      // there, as upstream skips such a node; keeping the last registration would place pods on it
+      devices = List.of();
     }
     try {
       scheduler.upsertNode(name, devices, ann);

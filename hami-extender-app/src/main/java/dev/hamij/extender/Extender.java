@@ -207,6 +207,7 @@ final class Extender implements ExtenderApi {
       case INVALID_REQUEST -> invalid(pod, d);
       case UNSCHEDULABLE -> {
         applied.remove(spec.uid());
+        ledger.resync(spec.uid()); // schedule dropped the pod's previous booking, its annotations still claim it
         yield unschedulable(pod, d, candidates);
       }
       case SCHEDULED -> {
@@ -270,7 +271,8 @@ final class Extender implements ExtenderApi {
 
   /**
    * Writes the decision's annotations and the {@code hami.io/vgpu-node} label on the pod; on failure
-   * releases the reservation and returns the error text.
+   * releases the reservation, books again what the pod's annotations still say, and returns the error
+   * text.
    */
   private String writeAllocation(Pod pod, Decision d, GpuScheduler scheduler) {
     String uid = pod.getMetadata().getUid();
@@ -283,6 +285,7 @@ final class Extender implements ExtenderApi {
     } catch (Cluster.ApiException e) {
       ledger.unexpect(uid);
       scheduler.release(uid);
+      ledger.resync(uid); // the pod keeps whatever allocation it carried before this decision
       return e.getMessage();
     }
   }
@@ -399,6 +402,7 @@ final class Extender implements ExtenderApi {
           return failBind(pod, node, d.error());
         }
         case UNSCHEDULABLE -> {
+          ledger.resync(uid);
           return failBind(pod, node, "node " + node + " cannot host the pod any more: "
               + d.failedNodes().getOrDefault(node, "no fit"));
         }

@@ -50,7 +50,8 @@ final class Manifests {
             rule("", List.of("pods"), "get", "list", "watch", "patch"),
             rule("", List.of("bindings"), "create"),
             rule("", List.of("resourcequotas"), "list", "watch"),
-            rule("", List.of("events"), "create"))));
+            // a repeated event raises the count of the first one (fabric8 reads it before patching)
+            rule("", List.of("events"), "create", "get", "patch"))));
     docs.add(binding("ClusterRoleBinding", "hami-extender", null, "ClusterRole", "hami-extender", app, ns));
     // the stock kube-scheduler in the same pod needs its own built-in roles
     docs.add(binding("ClusterRoleBinding", "hami-kube-scheduler", null, "ClusterRole", "system:kube-scheduler", app, ns));

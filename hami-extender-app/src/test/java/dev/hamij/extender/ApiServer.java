@@ -22,8 +22,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * fabric8's CRUD mock API server behind a gate every request passes first: the gate sees the call as
  * Kubernetes authorises it ({@link Call}: verb, API group, resource, subresource, namespace, name)
  * and may answer instead of the store — a 403 for RBAC ({@link Rbac}), a 409 or 500, a slow answer,
- * a dropped watch. Every call that reached the server is logged. Reusable by any test that needs an
- * API server (the extender's, the plugin's, the cluster harness).
+ * a dropped watch. Every call that reached the server is logged. Unlike the bare CRUD store, a
+ * Binding sets the pod's {@code spec.nodeName} (and fails for a missing, bound or terminating pod),
+ * as the API server does. Reusable by any test that needs an API server (the extender's, the
+ * plugin's, the cluster harness).
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -128,6 +130,9 @@ public final class ApiServer implements AutoCloseable {
           return answer;
         }
         calls.add(call);
+        if (call.verb().equals("create") && (call.resource().equals("bindings") || call.fullResource().equals("pods/binding"))) {
+          return bind(store, call, request);
+        }
         return store.dispatch(request);
       }
 
@@ -139,6 +144,46 @@ public final class ApiServer implements AutoCloseable {
     server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
         gated, false);
     server.init();
+  }
+
+  /**
+   * A Binding as the API server applies it (the CRUD store would only store it): the pod must exist,
+   * have the Binding's UID if one is given, be unbound and not being deleted; then its
+   * {@code spec.nodeName} is set. 404 or 409 otherwise.
+   */
+  private static MockResponse bind(KubernetesCrudDispatcher store, Call call, RecordedRequest request) {
+    tools.jackson.databind.JsonNode binding = Serialization.jsonMapper().readTree(request.getUtf8Body());
+    String name = call.subresource().equals("binding") ? call.name() : binding.path("metadata").path("name").asString("");
+    String node = binding.path("target").path("name").asString("");
+    String path = "/api/v1/namespaces/" + call.namespace() + "/pods/" + name;
+    MockResponse current = store.handleGet(path);
+    if (current.code() == 404) {
+      return status(404, "NotFound", "pods \"" + name + "\" not found");
+    }
+    tools.jackson.databind.JsonNode pod = Serialization.jsonMapper().readTree(current.getBody().readUtf8());
+    String uid = binding.path("metadata").path("uid").asString("");
+    if (!uid.isEmpty() && !uid.equals(pod.path("metadata").path("uid").asString(""))) {
+      return status(409, "Conflict", "Precondition failed: UID in precondition: " + uid + ", UID in object meta: "
+          + pod.path("metadata").path("uid").asString(""));
+    }
+    if (!pod.path("metadata").path("deletionTimestamp").isMissingNode()
+        && !pod.path("metadata").path("deletionTimestamp").isNull()) {
+      return status(409, "Conflict", "pod " + name + " is being deleted, cannot be assigned to a host");
+    }
+    String bound = pod.path("spec").path("nodeName").asString("");
+    if (!bound.isEmpty()) {
+      return status(409, "Conflict", "pod " + name + " is already assigned to node \"" + bound + "\"");
+    }
+    byte[] patch = ("{\"spec\":{\"nodeName\":" + Serialization.jsonMapper().writeValueAsString(node) + "}}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    MockResponse patched = store.handlePatch(new RecordedRequest("HTTP/1.1", io.fabric8.mockwebserver.dsl.HttpMethod.PATCH,
+        path, io.fabric8.mockwebserver.http.Headers.builder().add("Content-Type", "application/merge-patch+json").build(),
+        new io.fabric8.mockwebserver.http.Buffer(patch)));
+    if (patched.code() >= 300) {
+      return patched;
+    }
+    return new MockResponse().setResponseCode(201).setHeader("Content-Type", "application/json")
+        .setBody(request.getUtf8Body());
   }
 
   /** Starts a server on an ephemeral port with an empty store and an open gate. */

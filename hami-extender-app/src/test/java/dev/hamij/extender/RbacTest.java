@@ -69,6 +69,8 @@ class RbacTest {
       Pod p2 = admin.pods().inNamespace("default").resource(pod("default", "rb-2", "uid-rb-2", "nvidia.com/gpu", "1",
           "nvidia.com/gpumem", "1000")).create();
 
+      Pod huge = admin.pods().inNamespace("default").resource(pod("default", "rb-huge", "uid-rb-huge", "nvidia.com/gpu",
+          "1", "nvidia.com/gpumem", "999999")).create();
       // as deployed with several replicas: the extender follows the co-located kube-scheduler's Lease
       admin.leases().inNamespace(NS).resource(new LeaseBuilder().withNewMetadata().withName("hami-scheduler")
           .withNamespace(NS).endMetadata().withNewSpec().withHolderIdentity("rbac-replica_1f2e")
@@ -82,11 +84,14 @@ class RbacTest {
       try (ExtenderRuntime rt = ExtenderRuntime.start(o, new KubeCluster(client, Map.of(), "hami-scheduler"), client)) {
         int port = rt.httpPort();
         assertThat(eventually(Duration.ofSeconds(10), () -> ok(port))).as("leader and ready").isTrue();
+        // a pod that fits nowhere, filtered twice: the second FilteringFailed event raises the first one's count
+        post(port, "/filter", filterArgs(huge, "r1"));
+        post(port, "/filter", filterArgs(huge, "r1"));
         assertThat(post(port, "/filter", filterArgs(p1, "r1")).body()).contains("\"NodeNames\":[\"r1\"]");
         assertThat(post(port, "/bind", bindArgs(p1, "r1")).body()).isEqualTo("{\"Error\":\"\"}");
         assertThat(post(port, "/filter", filterArgs(p2, "r2")).body()).contains("\"NodeNames\":[\"r2\"]");
         assertThat(post(port, "/bind", bindArgs(p2, "r2")).body()).isEqualTo("{\"Error\":\"\"}");
-        assertThat(eventually(Duration.ofSeconds(10), () -> api.permissionsUsed().contains("create events")
+        assertThat(eventually(Duration.ofSeconds(10), () -> api.permissionsUsed().contains("patch events")
             && api.permissionsUsed().contains("get coordination.k8s.io/leases")))
             .as(() -> "used " + api.permissionsUsed() + ", refused " + rbac.denied()).isTrue();
 

@@ -101,6 +101,26 @@ class SmallPartsTest {
     cluster.close();
   }
 
+  /** Found by the cluster harness: a node whose only GPU was lost registers "[]", and it kept its old GPU. */
+  @Test
+  void aNodeThatRegistersNoGpuAnyMoreHasNothingToSchedule() {
+    MemoryCluster cluster = new MemoryCluster(new Snapshot(List.of(Fixtures.gpuNode("g", 1, 10000)), List.of(), List.of()));
+    ClusterLedger ledger = new ClusterLedger(cluster, new NodeHealth(java.time.Clock.systemUTC(), java.time.ZoneOffset.UTC),
+        Settings.of(HamiConfig.defaults(), new Settings.Policies("binpack", "spread", "", true)));
+    ledger.rebuild(ledger.settings());
+    assertThat(ledger.scheduler().usage().node("g")).isPresent();
+    ledger.nodeChanged(new io.fabric8.kubernetes.api.model.NodeBuilder(Fixtures.gpuNode("g", 1, 10000)).editMetadata()
+        .addToAnnotations(Annotations.NODE_NVIDIA_REGISTER, "[]").endMetadata().build());
+    assertThat(ledger.scheduler().usage().node("g")).isEmpty();
+    // a damaged value still keeps the previous registration
+    ledger.nodeChanged(Fixtures.gpuNode("g", 1, 10000));
+    ledger.nodeChanged(new io.fabric8.kubernetes.api.model.NodeBuilder(Fixtures.gpuNode("g", 1, 10000)).editMetadata()
+        .addToAnnotations(Annotations.NODE_NVIDIA_REGISTER, "[{").endMetadata().build());
+    assertThat(ledger.scheduler().usage().node("g")).isPresent();
+    ledger.close();
+    cluster.close();
+  }
+
   private static int usedMemory(ClusterLedger ledger) {
     return ledger.scheduler().usage().node("g").orElseThrow().gpus().get(0).usedMemory();
   }

@@ -31,6 +31,17 @@ final class NodeApi {
     }
   }
 
+  /**
+   * fabric8 logs every request header at TRACE, the bearer token included: that logger never goes
+   * below INFO, whatever the logging configuration says (the strong reference keeps the level).
+   */
+  static final java.util.logging.Logger HTTP_TRACE =
+      java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.http.HttpLoggingInterceptor");
+
+  static {
+    HTTP_TRACE.setLevel(java.util.logging.Level.INFO);
+  }
+
   private final KubernetesClient client;
   private final String nodeName;
 

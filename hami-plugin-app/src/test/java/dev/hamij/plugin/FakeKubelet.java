@@ -173,6 +173,14 @@ public final class FakeKubelet implements AutoCloseable {
    * offers it), calls Allocate and remembers the devices as taken.
    */
   public ContainerAllocateResponse admitContainer(int count) {
+    return admit(count).response();
+  }
+
+  /** The device IDs kubelet chose for a container and the plugin's answer. */
+  public record Admitted(List<String> deviceIds, ContainerAllocateResponse response) {}
+
+  /** {@link #admitContainer} that also tells which device IDs were chosen (to {@link #release} them later). */
+  public Admitted admit(int count) {
     List<String> free;
     DevicePluginOptions options;
     synchronized (this) {
@@ -195,7 +203,12 @@ public final class FakeKubelet implements AutoCloseable {
     synchronized (this) {
       allocated.addAll(chosen);
     }
-    return response;
+    return new Admitted(List.copyOf(chosen), response);
+  }
+
+  /** Frees device IDs of a container that ended, as kubelet does when a pod terminates. */
+  public synchronized void release(java.util.Collection<String> deviceIds) {
+    allocated.removeAll(deviceIds);
   }
 
   /** The plugin's DevicePlugin service on the current endpoint, with a 5 s deadline per call. */

@@ -54,6 +54,8 @@ final class NodeTestbed implements AutoCloseable {
   final Path hostDirectory;
   final Path vgpuLock;
   final FakeKubelet kubelet;
+  /** The client the node agent uses; {@link #client} unless a test gives the agent its own identity. */
+  KubernetesClient agentClient;
   NodeRuntime runtime;
 
   private NodeTestbed(String node, KubernetesClient client, SimulatedNvml nvml, Path pluginDirectory,
@@ -65,6 +67,7 @@ final class NodeTestbed implements AutoCloseable {
     this.hostDirectory = hostDirectory;
     this.vgpuLock = hostDirectory.resolve("vgpulock");
     this.kubelet = kubelet;
+    this.agentClient = client;
   }
 
   /** A node with two A100-40GB GPUs in hami-core mode, registered with the fake kubelet. */
@@ -110,7 +113,7 @@ final class NodeTestbed implements AutoCloseable {
         .vgpuLockDirectory(vgpuLock)
         .mig(Duration.ofMillis(100), false);
     tweaks.accept(settings);
-    runtime = NodeRuntime.start(settings.build(), nvml, client);
+    runtime = NodeRuntime.start(settings.build(), nvml, agentClient);
     kubelet.awaitRegistrations(1, TIMEOUT);
   }
 
