@@ -2,6 +2,7 @@ package dev.hamij.nvidia;
 
 import static dev.hamij.nvidia.GpuDiscoveryTest.started;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hamij.nvml.NvmlFunction;
 import dev.hamij.nvml.NvmlReturn;
@@ -102,6 +103,32 @@ class XidHealthWatcherTest {
       }
       assertThat(live.unhealthy()).containsExactly("GPU-b");
     }
+  }
+
+  @Test
+  void withAShortWaitTheThreadNoticesRecoveryWithoutAnyEvent() throws Exception {
+    CountDownLatch healthyAgain = new CountDownLatch(1);
+    GpuHealthTracker live = new GpuHealthTracker(QUIET, clock, change -> {
+      if (change.healthy()) {
+        healthyAgain.countDown();
+      }
+    });
+    live.markUnhealthy("GPU-a", "test");
+    clock.advance(QUIET);
+    try (XidHealthWatcher threaded = new XidHealthWatcher(nvml, List.of("GPU-a", "GPU-b"), XidPolicy.defaults(),
+        live, Duration.ofMillis(10))) {
+      threaded.start();
+      assertThat(healthyAgain.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(live.unhealthy()).isEmpty();
+    }
+  }
+
+  @Test
+  void aWaitOutsideNvmlsRangeIsRefused() {
+    assertThatThrownBy(() -> new XidHealthWatcher(nvml, List.of("GPU-a"), XidPolicy.defaults(), tracker,
+        Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("XID event wait must be between 1 ms and 2147483647 ms, got PT0S");
   }
 
   @Test

@@ -32,6 +32,15 @@ final class ClosingSteps {
     return this;
   }
 
+  /** Closes {@code resource}; null is nothing to close (a part that was never started). */
+  ClosingSteps close(String what, AutoCloseable resource) {
+    return run(what, () -> {
+      if (resource != null) {
+        resource.close();
+      }
+    });
+  }
+
   /**
    * Stops an executor: lets a task in progress finish (up to 5 s), then interrupts it; null is
    * nothing to stop.

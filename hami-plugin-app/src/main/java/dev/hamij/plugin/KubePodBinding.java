@@ -53,7 +53,8 @@ final class KubePodBinding implements PodBinding {
     String node = api.nodeName();
     try {
       String passedOver = "";
-      Optional<NodeLock> lock = nodeLock(api.node());
+      Node current = api.node();
+      Optional<NodeLock> lock = nodeLock(current);
       if (lock.isPresent() && lock.get().hasOwner()) {
         NodeLock l = lock.get();
         Optional<Pod> owner = api.pod(l.namespace(), l.name());
@@ -61,16 +62,16 @@ final class KubePodBinding implements PodBinding {
           passedOver = "; the node lock names pod " + l.namespace() + "/" + l.name() + ", which no longer exists";
           LOG.log(Level.WARNING, "node " + node + ": the node lock names pod " + l.namespace() + "/" + l.name()
               + ", which no longer exists; releasing the lock");
-          releaseLock(l.namespace(), l.name());
+          releaseLock(l.namespace(), l.name(), null);
         } else {
-          BindingPod pod = bindingPod(owner.get(), true);
+          BindingPod pod = bindingPod(owner.get(), current.getMetadata().getResourceVersion());
           String why = pod.notBeingBoundTo(node);
           if (why == null && ContainerClaims.hasWorkLeft(pod)) {
             return pod;
           }
           if (why == null) {
             why = "all its containers were served";
-            releaseLock(pod.namespace(), pod.name());
+            releaseLock(pod.namespace(), pod.name(), pod.lockedNodeVersion());
           }
           passedOver = "; the node lock names pod " + pod.ref() + ", which is not being bound here: " + why;
           LOG.log(Level.WARNING, "node " + node + ": the node lock names pod " + pod.ref()
@@ -79,7 +80,7 @@ final class KubePodBinding implements PodBinding {
       }
       List<BindingPod> candidates = new ArrayList<>();
       for (Pod pod : api.scheduledPods()) {
-        BindingPod candidate = bindingPod(pod, false);
+        BindingPod candidate = bindingPod(pod, null);
         if (candidate.beingBoundTo(node) && ContainerClaims.hasWorkLeft(candidate)) {
           candidates.add(candidate);
         }
@@ -131,7 +132,7 @@ final class KubePodBinding implements PodBinding {
         }
         if (api.patchPodAnnotations(pod.namespace(), pod.name(), current.resourceVersion(), patch)) {
           if (left.isEmpty()) {
-            releaseLock(pod.namespace(), pod.name());
+            releaseLock(pod.namespace(), pod.name(), pod.lockedNodeVersion());
           }
           return;
         }
@@ -156,17 +157,23 @@ final class KubePodBinding implements PodBinding {
       LOG.log(Level.ERROR, "pod " + pod.ref() + ": cannot set " + Annotations.BIND_PHASE + "=failed: "
           + e.getMessage());
     }
-    releaseLock(pod.namespace(), pod.name());
+    releaseLock(pod.namespace(), pod.name(), pod.lockedNodeVersion());
   }
 
   /**
    * Deletes the node lock when it names pod {@code namespace/name} or no pod, re-checking the owner
    * before each attempt and deleting with the node's resourceVersion. Never throws.
+   *
+   * @param seenVersion the Node's resourceVersion when its lock was seen naming this pod, or null:
+   *     the first attempt deletes at that version without reading the Node again
    */
-  void releaseLock(String namespace, String name) {
+  void releaseLock(String namespace, String name, String seenVersion) {
     String node = api.nodeName();
     long backoff = LOCK_BACKOFF.toMillis();
     try {
+      if (seenVersion != null && api.patchNodeAnnotations(seenVersion, lockDeletion())) {
+        return;
+      }
       for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
         Node current = api.node();
         String value = annotations(current.getMetadata().getAnnotations()).get(Annotations.NODE_LOCK);
@@ -183,9 +190,7 @@ final class KubePodBinding implements PodBinding {
         if (lock.hasOwner() && !lock.ownedBy(namespace, name)) {
           return;
         }
-        Map<String, String> delete = new HashMap<>();
-        delete.put(Annotations.NODE_LOCK, null);
-        if (api.patchNodeAnnotations(current.getMetadata().getResourceVersion(), delete)) {
+        if (api.patchNodeAnnotations(current.getMetadata().getResourceVersion(), lockDeletion())) {
           LOG.log(Level.DEBUG, "node " + node + ": released the node lock of pod " + namespace + "/" + name);
           return;
         }
@@ -202,10 +207,16 @@ final class KubePodBinding implements PodBinding {
     }
   }
 
+  private static Map<String, String> lockDeletion() {
+    Map<String, String> delete = new HashMap<>();
+    delete.put(Annotations.NODE_LOCK, null);
+    return delete;
+  }
+
   private BindingPod reread(BindingPod pod) throws AllocationException {
     Pod fresh = api.pod(pod.namespace(), pod.name()).orElseThrow(() -> new AllocationException("pod "
         + pod.ref() + " was deleted while its devices were allocated"));
-    BindingPod current = bindingPod(fresh, pod.lockOwner());
+    BindingPod current = bindingPod(fresh, pod.lockedNodeVersion());
     if (!current.uid().equals(pod.uid())) {
       throw new AllocationException("pod " + pod.ref() + " was replaced (uid " + pod.uid() + " is now "
           + current.uid() + ") while its devices were allocated");
@@ -236,7 +247,7 @@ final class KubePodBinding implements PodBinding {
   }
 
   /** The pod as Allocate needs it. */
-  BindingPod bindingPod(Pod pod, boolean lockOwner) {
+  BindingPod bindingPod(Pod pod, String lockedNodeVersion) {
     var meta = pod.getMetadata();
     Map<String, String> annotations = annotations(meta.getAnnotations());
     String ref = meta.getNamespace() + "/" + meta.getName();
@@ -254,7 +265,7 @@ final class KubePodBinding implements PodBinding {
         spec == null ? null : spec.getNodeName(), pod.getStatus() == null ? null : pod.getStatus().getPhase(),
         meta.getDeletionTimestamp() != null, bindTime, annotations,
         spec == null ? List.of() : containers(spec.getInitContainers()),
-        spec == null ? List.of() : containers(spec.getContainers()), lockOwner);
+        spec == null ? List.of() : containers(spec.getContainers()), lockedNodeVersion);
   }
 
   private List<Container> containers(List<io.fabric8.kubernetes.api.model.Container> specs) {

@@ -54,10 +54,6 @@ final class NodeApi {
     return nodeName;
   }
 
-  KubernetesClient client() {
-    return client;
-  }
-
   /** This node. */
   Node node() {
     Node node;

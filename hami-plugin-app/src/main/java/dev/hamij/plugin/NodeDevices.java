@@ -14,7 +14,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The node's GPUs as kubelet and the scheduler see them: discovered through NVML with hami-nvidia's
@@ -30,6 +32,8 @@ final class NodeDevices implements AutoCloseable {
 
   private final GpuDiscovery discovery;
   private final GpuHealthTracker tracker;
+  private Supplier<Map<String, String>> withheld = Map::of;
+  private Map<String, String> reportedWithheld = Map.of();
   private final XidHealthWatcher watcher;
   private final DeviceList list;
   private final Set<String> reportedWarnings = new HashSet<>();
@@ -64,9 +68,30 @@ final class NodeDevices implements AutoCloseable {
     return list;
   }
 
-  /** The latest discovery with the tracked health applied. */
+  /**
+   * From now on GPUs named by {@code reasons} (UUID to reason, asked anew at every publication) are advertised
+   * unhealthy, to kubelet and in the register annotation, so no pod is scheduled onto a GPU that cannot serve it
+   * (for example a MIG-mode change pending until a GPU reset); the reason is logged once per change.
+   */
+  void withhold(Supplier<Map<String, String>> reasons) {
+    synchronized (this) {
+      withheld = reasons;
+      publish();
+    }
+  }
+
+  /** The latest discovery with the tracked health and the withheld GPUs applied. */
   synchronized NodeInventory current() {
-    return discovered.withHealth(tracker::isHealthy);
+    Map<String, String> blocked = withheld.get();
+    if (!blocked.equals(reportedWithheld)) {
+      blocked.forEach((uuid, reason) -> {
+        if (!reason.equals(reportedWithheld.get(uuid))) {
+          LOG.log(Level.WARNING, "GPU " + uuid + " advertised unhealthy: " + reason);
+        }
+      });
+      reportedWithheld = Map.copyOf(blocked);
+    }
+    return discovered.withHealth(uuid -> tracker.isHealthy(uuid) && !blocked.containsKey(uuid));
   }
 
   /** Discovers again, publishes the result to ListAndWatch and returns it. */

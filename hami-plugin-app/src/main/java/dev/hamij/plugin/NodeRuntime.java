@@ -147,7 +147,7 @@ final class NodeRuntime implements AutoCloseable {
   private HamiAllocateHandler.MigRealiser startMig() {
     mig = MigManager.create(nvml, MigSettings.of(settings.config(), settings.nodeName())
         .withMigModeSwitching(settings.migModeSwitching()), new KubeMigCluster(api));
-    mig.unusableGpus().values().forEach(reason -> LOG.log(Level.WARNING, "MIG: " + reason));
+    devices.withhold(mig::unusableGpus);
     logReconcile(mig.reconcileOnce(), true);
     migThread = NamedThreads.scheduler("hami-mig-reconcile");
     long period = settings.migReconcileInterval().toMillis();
@@ -209,14 +209,6 @@ final class NodeRuntime implements AutoCloseable {
     return library;
   }
 
-  DevicePluginAgent plugin() {
-    return plugin;
-  }
-
-  NodeDevices devices() {
-    return devices;
-  }
-
   RegisterLoop registerLoop() {
     return register;
   }
@@ -239,38 +231,14 @@ final class NodeRuntime implements AutoCloseable {
     }
     closed = true;
     new ClosingSteps()
-        .run("stopping the device plugin", () -> {
-          if (plugin != null) {
-            plugin.close();
-          }
-        })
-        .run("stopping the register loop", () -> {
-          if (register != null) {
-            register.close();
-          }
-        })
-        .run("stopping the XID watcher", () -> {
-          if (devices != null) {
-            devices.close();
-          }
-        })
-        .run("stopping the metrics server", () -> {
-          if (metricsServer != null) {
-            metricsServer.close();
-          }
-        })
+        .close("stopping the device plugin", plugin)
+        .close("stopping the register loop", register)
+        .close("stopping the XID watcher", devices)
+        .close("stopping the metrics server", metricsServer)
         .stop("stopping the node monitor", monitorThread)
-        .run("stopping the pod informer", () -> {
-          if (nodePods != null) {
-            nodePods.close();
-          }
-        })
+        .close("stopping the pod informer", nodePods)
         .stop("stopping the MIG reconciler", migThread)
-        .run("closing the MIG manager", () -> {
-          if (mig != null) {
-            mig.close();
-          }
-        })
+        .close("closing the MIG manager", mig)
         .run("releasing NVML", () -> {
           if (nvmlInitialised) {
             nvmlInitialised = false;

@@ -14,8 +14,9 @@ interface PodBinding {
 
   /**
    * The pod kubelet is admitting on this node: the owner named by the node lock
-   * {@code hami.io/mutex.lock} when it {@link BindingPod#beingBoundTo is being bound here}, else
-   * the one pod being bound here whose next containers ask for {@code requestSizes} devices.
+   * {@code hami.io/mutex.lock} when it {@link BindingPod#beingBoundTo is being bound here} and has
+   * containers left to serve, else the one pod being bound here with containers left, or, among
+   * several, the one whose next containers ask for {@code requestSizes} devices.
    *
    * @throws AllocationException when no pod, or more than one, fits: the plugin never guesses, and
    *     nothing is marked then
@@ -40,11 +41,12 @@ interface PodBinding {
    * The pod being admitted, as Allocate needs it.
    *
    * @param bindTime {@code hami.io/bind-time}, or null when absent or unreadable
-   * @param lockOwner whether the node lock names this pod
+   * @param lockedNodeVersion the Node's resourceVersion when its lock was seen naming this pod; null
+   *     when the lock does not name it
    */
   record BindingPod(String namespace, String name, String uid, String resourceVersion, String nodeName,
       String phase, boolean deleting, Instant bindTime, Map<String, String> annotations,
-      List<Container> initContainers, List<Container> containers, boolean lockOwner) {
+      List<Container> initContainers, List<Container> containers, String lockedNodeVersion) {
     public BindingPod {
       Objects.requireNonNull(namespace, "namespace");
       Objects.requireNonNull(name, "name");
@@ -71,12 +73,15 @@ interface PodBinding {
     }
 
     /**
-     * Why this pod is not being bound to {@code node} now, or null when it is: bound (or about to be)
-     * to {@code node}, Pending, not being deleted, {@code hami.io/vgpu-node} is {@code node},
+     * Why this pod is not being bound to {@code node} now, or null when it is: bound to
+     * {@code node} (kubelet admits only pods bound to it), Pending, not being deleted, {@code hami.io/vgpu-node} is {@code node},
      * {@code hami.io/bind-time} is set and {@code hami.io/bind-phase} is allocating or success.
      */
     String notBeingBoundTo(String node) {
-      if (nodeName != null && !nodeName.isEmpty() && !nodeName.equals(node)) {
+      if (nodeName == null || nodeName.isEmpty()) {
+        return "it is not bound to a node yet";
+      }
+      if (!nodeName.equals(node)) {
         return "it is bound to node " + nodeName;
       }
       if (!"Pending".equals(phase)) {

@@ -32,7 +32,7 @@ class ContainerClaimsTest {
       annotations.put(Annotations.DEVICES_ALLOCATED, allocated);
     }
     return new BindingPod("ns", "p", "uid-1", "7", "n1", "Pending", false, Instant.EPOCH, annotations, init,
-        regular, true);
+        regular, "12");
   }
 
   private static BindingPod pod(String devices, List<Container> init, List<Container> regular) {
@@ -108,6 +108,32 @@ class ContainerClaimsTest {
     BindingPod unreadable = pod("x,y,z:;", List.of(), List.of(ctr("a", 1)));
     assertThat(ContainerClaims.hasWorkLeft(unreadable)).isTrue();
     assertThat(ContainerClaims.nextEntrySizes(unreadable, 1)).isEmpty();
+  }
+
+  @Test
+  void aPodIsBeingBoundOnlyWhenEverySignOfTheBindHolds() {
+    Map<String, String> bound = Map.of(Annotations.VGPU_NODE, "n1", Annotations.BIND_PHASE, "allocating");
+    assertThat(binding("n1", "Pending", false, Instant.EPOCH, bound).notBeingBoundTo("n1")).isNull();
+    assertThat(binding("", "Pending", false, Instant.EPOCH, bound).notBeingBoundTo("n1"))
+        .isEqualTo("it is not bound to a node yet");
+    assertThat(binding("n2", "Pending", false, Instant.EPOCH, bound).notBeingBoundTo("n1"))
+        .isEqualTo("it is bound to node n2");
+    assertThat(binding("n1", "Running", false, Instant.EPOCH, bound).notBeingBoundTo("n1"))
+        .isEqualTo("its phase is Running, not Pending");
+    assertThat(binding("n1", "Pending", true, Instant.EPOCH, bound).notBeingBoundTo("n1"))
+        .isEqualTo("it is being deleted");
+    assertThat(binding("n1", "Pending", false, Instant.EPOCH, Map.of(Annotations.VGPU_NODE, "n2"))
+        .notBeingBoundTo("n1")).isEqualTo("hami.io/vgpu-node is n2");
+    assertThat(binding("n1", "Pending", false, null, bound).notBeingBoundTo("n1"))
+        .isEqualTo("hami.io/bind-time is absent or not Unix seconds");
+    assertThat(binding("n1", "Pending", false, Instant.EPOCH, Map.of(Annotations.VGPU_NODE, "n1",
+        Annotations.BIND_PHASE, "failed")).notBeingBoundTo("n1")).isEqualTo("hami.io/bind-phase is failed");
+  }
+
+  private static BindingPod binding(String node, String phase, boolean deleting, Instant bindTime,
+      Map<String, String> annotations) {
+    return new BindingPod("ns", "p", "uid-1", "7", node, phase, deleting, bindTime, annotations, List.of(),
+        List.of(ctr("main", 1)), null);
   }
 
   private static void assertRefused(BindingPod pod, List<String> ids, String message) {

@@ -72,7 +72,7 @@ class KubePodBindingTest {
     KubePodBinding binding = setUp("last");
     createPod("last", "p", GPU_A + ",NVIDIA,1000,10:;");
     BindingPod pod = binding.pendingPod(List.of(1));
-    assertThat(pod.lockOwner()).isTrue();
+    assertThat(pod.lockedNodeVersion()).isNotNull(); // found through the node lock
     conflictOnce("/api/v1/nodes/last");
 
     binding.served(pod, List.of(0));
@@ -95,7 +95,7 @@ class KubePodBindingTest {
     assertThat(lock("locks")).endsWith(",locks,another");
 
     setLock("locks", NodeLockCodec.encode(new NodeLock(Instant.now(), "", "")));
-    binding.releaseLock("locks", "p");
+    binding.releaseLock("locks", "p", null);
     assertThat(lock("locks")).isNull();
   }
 

@@ -60,6 +60,31 @@ class MigNodeEndToEndTest {
   }
 
   @Test
+  void aGpuWhoseMigModeIsPendingIsAdvertisedUnhealthyUntilItIsReset() throws Exception {
+    bed = NodeTestbed.create(client, "mig-pending", "gpus:\n  - model: A100-40GB\n    mig: false\n"
+        + "    migChangeRequiresReset: true\n    uuids: [" + GPU_0 + "]\n");
+    bed.nvml.init();
+    bed.nvml.setMigMode(bed.nvml.deviceByIndex(0), true); // enabling needs a GPU reset: pending
+    bed.nvml.shutdown();
+    bed.startRuntime(migConfig("mig-pending"), b -> { });
+
+    Poll.until(() -> bed.nodeAnnotations().containsKey(Annotations.NODE_NVIDIA_REGISTER), TIMEOUT,
+        () -> "the register annotation");
+    GpuDevice withheld = RegisterCodec.decode(bed.nodeAnnotations().get(Annotations.NODE_NVIDIA_REGISTER), bed.node)
+        .get(0);
+    assertThat(withheld.health()).as("the scheduler must not place MIG pods on a GPU that cannot create instances")
+        .isFalse();
+    bed.kubelet.awaitDevices(list -> !list.isEmpty() && list.stream().allMatch(d -> d.getHealth().equals("Unhealthy")),
+        TIMEOUT);
+
+    bed.nvml.resetGpu(0); // the operator resets the GPU: MIG is on now
+    Poll.until(() -> RegisterCodec.decode(bed.nodeAnnotations().get(Annotations.NODE_NVIDIA_REGISTER), bed.node)
+        .get(0).health(), TIMEOUT, () -> "the GPU healthy again after the reset");
+    bed.kubelet.awaitDevices(list -> !list.isEmpty() && list.stream().allMatch(d -> d.getHealth().equals("Healthy")),
+        TIMEOUT);
+  }
+
+  @Test
   void aMigContainerGetsExactlyItsReservedInstanceWhichIsDestroyedWhenThePodIsGone() throws Exception {
     bed = NodeTestbed.start(client, "mig-e2e", ONE_MIG_A100, migConfig("mig-e2e"), b -> { });
     Poll.until(() -> bed.nodeAnnotations().containsKey(Annotations.NODE_NVIDIA_REGISTER), TIMEOUT,

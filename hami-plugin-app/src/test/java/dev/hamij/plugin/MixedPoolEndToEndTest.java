@@ -41,16 +41,8 @@ class MixedPoolEndToEndTest {
   @AfterEach
   void tearDown() throws Exception {
     new ClosingSteps()
-        .run("closing the hami-core node", () -> {
-          if (core != null) {
-            core.close();
-          }
-        })
-        .run("closing the MIG node", () -> {
-          if (mig != null) {
-            mig.close();
-          }
-        })
+        .close("closing the hami-core node", core)
+        .close("closing the MIG node", mig)
         .finish();
   }
 

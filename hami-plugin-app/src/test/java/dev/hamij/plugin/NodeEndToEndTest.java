@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hamij.api.Annotations;
 import dev.hamij.api.GpuDevice;
 import dev.hamij.api.RegisterCodec;
+import dev.hamij.nvidia.RegisterAnnotations;
 import dev.hamij.plugin.NodeTestbed.Ctr;
 import dev.hamij.plugin.v1beta1.ContainerAllocateResponse;
 import dev.hamij.plugin.v1beta1.Device;
@@ -19,8 +20,14 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -243,6 +250,11 @@ class NodeEndToEndTest {
     assertThat(liveThreads("xid-health-watcher")).isEqualTo(1);
     // nothing changed on the node: only the first cycle wrote the annotation
     assertThat(bed.runtime.registerLoop().patches()).isEqualTo(1);
+
+    bed.runtime.close();
+    for (String prefix : List.of("hami-register", "hami-dp-", "xid-health-watcher")) {
+      Poll.until(() -> liveThreads(prefix) == 0, TIMEOUT, () -> "threads " + prefix + "* ended after close()");
+    }
   }
 
   @Test
@@ -288,14 +300,15 @@ class NodeEndToEndTest {
     Poll.until(() -> bed.nodeAnnotations().containsKey(Annotations.NODE_NVIDIA_REGISTER), TIMEOUT,
         () -> "the register annotation written again");
     assertThat(registered(bed)).isEqualTo(devices);
+    // the loop counts a patch once the API server answered it, just after the annotation became visible
+    Poll.until(() -> bed.runtime.registerLoop().patches() >= 2, TIMEOUT, () -> "the repair counted");
     assertThat(bed.runtime.registerLoop().patches()).isEqualTo(2);
   }
 
   @Test
   void theLegacyFormatWritesTheStringAndRefreshesTheHandshakeEveryCycle() throws Exception {
     bed = NodeTestbed.start(client, "e2e-legacy", NodeTestbed.TWO_A100, "nvidia: {}\n",
-        b -> b.register(dev.hamij.nvidia.RegisterAnnotations.Format.LEGACY, java.time.Duration.ofMillis(100),
-            java.time.Duration.ofMillis(100)));
+        b -> b.register(RegisterAnnotations.Format.LEGACY, Duration.ofMillis(100), Duration.ofMillis(100)));
     Poll.until(() -> bed.nodeAnnotations().containsKey(Annotations.NODE_HANDSHAKE), TIMEOUT, () -> "a handshake");
     String first = bed.nodeAnnotations().get(Annotations.NODE_HANDSHAKE);
 
@@ -306,6 +319,49 @@ class NodeEndToEndTest {
     assertThat(bed.nodeAnnotations().get(Annotations.NODE_NVIDIA_REGISTER))
         .startsWith(GPU_0 + ",10,40960,100,NVIDIA A100-SXM4-40GB,0,true,0,hami-core:")
         .contains(GPU_1 + ",10,40960,100,NVIDIA A100-SXM4-40GB,0,true,1,hami-core:");
+  }
+
+  @Test
+  void theMonitorExportsTheSharedRegionsOfContainersOfPodsOnThisNode() throws Exception {
+    bed = NodeTestbed.start(client, "e2e-metrics", NodeTestbed.TWO_A100, "nvidia: {}\n",
+        b -> b.monitor(new InetSocketAddress("127.0.0.1", 0), Duration.ofMillis(50), false, Duration.ofMinutes(5)));
+    bed.schedule("trainer", 1, GPU_0 + ",NVIDIA,3000,30:;");
+    bed.lock("trainer");
+    bed.kubelet.admitContainer(1);
+    // what HAMi-core writes inside the container: its shared region in the per-container directory
+    RegionFileBuilder.v1(2).device(GPU_0, 3000L << 20, 30).process(42, 1, RegionFileBuilder.Usage.of(1200L << 20, 25))
+        .writeTo(bed.containerDirectory("trainer", "main").resolve("4b1f0c2e.cache"));
+    // a directory of a pod that is not on this node is not exported
+    RegionFileBuilder.v1(2).device(GPU_1, 1L << 20, 0).process(7, 1, RegionFileBuilder.Usage.of(1L << 20, 1))
+        .writeTo(bed.hostDirectory.resolve("vgpu/containers/not-a-pod-here_main/x.cache"));
+    HttpClient http = HttpClient.newHttpClient();
+    URI metrics = URI.create("http://127.0.0.1:" + bed.runtime.metricsPort() + "/metrics");
+    String labels = "container=\"main\",device_uuid=\"" + GPU_0 + "\",namespace=\"e2e-metrics\",pod=\"trainer\","
+        + "vdevice_index=\"0\",zone=\"vGPU\"";
+
+    Poll.until(() -> get(http, metrics).contains("hami_vgpu_memory_used_bytes{" + labels + "} "
+        + (double) (1200L << 20)), TIMEOUT, () -> "the container's memory in " + get(http, metrics));
+
+    String text = get(http, metrics);
+    assertThat(text).contains("hami_vgpu_memory_limit_bytes{" + labels + "} " + (double) (3000L << 20))
+        .contains("hami_container_device_utilization_ratio{" + labels + "} 25.0")
+        .doesNotContain(GPU_1);
+    HttpResponse<String> elsewhere = http.send(HttpRequest.newBuilder(metrics.resolve("/other")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(elsewhere.statusCode()).isEqualTo(404);
+  }
+
+  private static String get(HttpClient http, URI uri) {
+    try {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      return response.body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static List<GpuDevice> registered(NodeTestbed bed) {

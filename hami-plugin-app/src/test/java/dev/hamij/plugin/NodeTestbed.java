@@ -217,11 +217,7 @@ final class NodeTestbed implements AutoCloseable {
   @Override
   public void close() throws IOException {
     new ClosingSteps()
-        .run("stopping the node runtime", () -> {
-          if (runtime != null) {
-            runtime.close();
-          }
-        })
+        .close("stopping the node runtime", runtime)
         .run("stopping kubelet", kubelet::close)
         .finish();
     TestFiles.deleteRecursively(pluginDirectory);
