@@ -82,6 +82,11 @@ public final class ClusterHarness implements AutoCloseable {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String LEASE = "hami-scheduler";
   private static final String MIG_NODE = "mig-1";
+  /**
+   * The node agents' register loop and MIG reconciler period: every node update is a watch event to
+   * every node informer, and fewer events make the mock server's watch-close stall rarer.
+   */
+  private static final Duration LOOPS = Duration.ofSeconds(1);
   /** NVML calls made while the node runs (health, processes, MIG realisation and clean-up) that a fault may hit. */
   private static final List<dev.hamij.nvml.NvmlFunction> NVML_FAULTS = List.of(dev.hamij.nvml.NvmlFunction.EVENT_SET_WAIT,
       dev.hamij.nvml.NvmlFunction.COMPUTE_RUNNING_PROCESSES, dev.hamij.nvml.NvmlFunction.MEMORY_INFO,
@@ -261,11 +266,11 @@ public final class ClusterHarness implements AutoCloseable {
         // one node runs its monitor (a pod watch) and is never restarted: fabric8's mock API server
         // stalls when a watch closes while it sends an event, so watches are closed sparingly
         h.nodes.add(PluginNode.start(h.admin, h.client(PLUGIN_SA), name, simulatedNode(name, "A100-40GB", 2, false),
-            config, i == 1));
+            config, i == 1, LOOPS));
       }
       if (spec.migNode()) {
         h.nodes.add(PluginNode.start(h.admin, h.client(PLUGIN_SA), MIG_NODE, simulatedNode(MIG_NODE, "A100-40GB", 1, true),
-            config, false));
+            config, false, LOOPS));
       }
       h.await(() -> h.nodes.stream().allMatch(n -> h.registration(n.name()) != null), "every node registered its GPUs");
       h.renewLease("pod-a");

@@ -4,7 +4,9 @@ import dev.hamij.nvml.SimulatedNvml;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Path;
+import dev.hamij.nvidia.RegisterAnnotations;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * One simulated GPU node for tests outside this module (the cluster harness of hami-extender-app,
@@ -15,14 +17,16 @@ import java.time.Duration;
  */
 public final class PluginNode implements AutoCloseable {
   /** The node monitor on an ephemeral port, as deployed (it watches the node's pods). */
-  private static final java.util.function.Consumer<NodeSettings.Builder> MONITOR = b -> b.monitor(
+  private static final Consumer<NodeSettings.Builder> MONITOR = b -> b.monitor(
       new java.net.InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(1), false, Duration.ofMinutes(5));
   private final NodeTestbed bed;
   private final String deviceConfigYaml;
+  private final Consumer<NodeSettings.Builder> loops;
 
-  private PluginNode(NodeTestbed bed, String deviceConfigYaml) {
+  private PluginNode(NodeTestbed bed, String deviceConfigYaml, Consumer<NodeSettings.Builder> loops) {
     this.bed = bed;
     this.deviceConfigYaml = deviceConfigYaml;
+    this.loops = loops;
   }
 
   /**
@@ -33,18 +37,22 @@ public final class PluginNode implements AutoCloseable {
    * @param deviceConfigYaml HAMi's device config (e.g. with a {@code nodeconfig} entry for MIG mode)
    * @param monitor whether the agent runs its node monitor (a watch on the node's pods, metrics on an
    *     ephemeral port); {@link #startAgent} does not start it again
+   * @param loopInterval how often the register loop and the MIG reconciler run
    */
   public static PluginNode start(KubernetesClient admin, KubernetesClient agentClient, String name,
-      String simulatedYaml, String deviceConfigYaml, boolean monitor) throws Exception {
+      String simulatedYaml, String deviceConfigYaml, boolean monitor, Duration loopInterval) throws Exception {
     NodeTestbed bed = NodeTestbed.create(admin, name, simulatedYaml);
     bed.agentClient = agentClient;
+    Consumer<NodeSettings.Builder> loops = b -> b
+        .register(RegisterAnnotations.Format.JSON, loopInterval, Duration.ofMillis(100))
+        .mig(loopInterval, false);
     try {
-      bed.startRuntime(deviceConfigYaml, monitor ? MONITOR : b -> { });
+      bed.startRuntime(deviceConfigYaml, monitor ? loops.andThen(MONITOR) : loops);
     } catch (Exception | Error e) {
       bed.close();
       throw e;
     }
-    return new PluginNode(bed, deviceConfigYaml);
+    return new PluginNode(bed, deviceConfigYaml, loops);
   }
 
   /** The agent's deploy YAML (service account {@code hami-device-plugin}, its RBAC, the DaemonSet) for {@code namespace}. */
@@ -90,7 +98,7 @@ public final class PluginNode implements AutoCloseable {
   /** Starts the agent again and waits until it registered with kubelet once more. */
   public void startAgent() throws Exception {
     int before = bed.kubelet.registrations().size();
-    bed.startRuntime(deviceConfigYaml, b -> { });
+    bed.startRuntime(deviceConfigYaml, loops);
     bed.kubelet.awaitRegistrations(before + 1, NodeTestbed.TIMEOUT);
   }
 
