@@ -120,6 +120,12 @@ public final class ApiServer implements AutoCloseable {
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
   private volatile Gate gate = (call, request) -> null;
+  /** Makes the watches' socket writes, in order (see {@link WritesOffTheStore}). */
+  private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "mock-api-watch-writer");
+    t.setDaemon(true);
+    return t;
+  });
 
   private ApiServer() {
     KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
@@ -151,7 +157,11 @@ public final class ApiServer implements AutoCloseable {
         if (call.verb().equals("create") && (call.resource().equals("bindings") || call.fullResource().equals("pods/binding"))) {
           return bind(store, call, request);
         }
-        return store.dispatch(request);
+        MockResponse stored = store.dispatch(request);
+        if (stored.getWebSocketListener() != null) {
+          return stored.withWebSocketUpgrade(new WritesOffTheStore(stored.getWebSocketListener(), writer));
+        }
+        return stored;
       }
 
       @Override
@@ -258,5 +268,107 @@ public final class ApiServer implements AutoCloseable {
   @Override
   public void close() {
     server.destroy();
+    writer.shutdownNow();
+  }
+
+  /**
+   * A watch's listener whose socket writes never block the store. fabric8's CRUD store, on a watch's
+   * close, waits on the server's only event loop (up to a minute) for the watch's event sender to
+   * finish; a sender writing an event at that moment waits for that very event loop (the socket's
+   * lock), so every client of the server waited until the store gave up. Here the store's sender only
+   * queues the write, a thread of this server makes it, and the close completes at once.
+   */
+  private static final class WritesOffTheStore extends io.fabric8.mockwebserver.http.WebSocketListener {
+    private final io.fabric8.mockwebserver.http.WebSocketListener store;
+    private final java.util.concurrent.Executor writer;
+    private volatile QueuedWrites socket;
+
+    WritesOffTheStore(io.fabric8.mockwebserver.http.WebSocketListener store, java.util.concurrent.Executor writer) {
+      this.store = store;
+      this.writer = writer;
+    }
+
+    private QueuedWrites queued(io.fabric8.mockwebserver.http.WebSocket ws) {
+      QueuedWrites q = socket;
+      if (q == null || q.real != ws) {
+        q = new QueuedWrites(ws, writer);
+        socket = q;
+      }
+      return q;
+    }
+
+    @Override
+    public void onBeforeAccept(io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response r) {
+      store.onBeforeAccept(queued(ws), r);
+    }
+
+    @Override
+    public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response r) {
+      store.onOpen(queued(ws), r);
+    }
+
+    @Override
+    public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws, String text) {
+      store.onMessage(queued(ws), text);
+    }
+
+    @Override
+    public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws, byte[] bytes) {
+      store.onMessage(queued(ws), bytes);
+    }
+
+    @Override
+    public void onPing(io.fabric8.mockwebserver.http.WebSocket ws, byte[] bytes) {
+      store.onPing(queued(ws), bytes);
+    }
+
+    @Override
+    public void onClosing(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
+      store.onClosing(queued(ws), code, reason);
+    }
+
+    @Override
+    public void onClosed(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
+      store.onClosed(queued(ws), code, reason);
+    }
+
+    @Override
+    public void onFailure(io.fabric8.mockwebserver.http.WebSocket ws, Throwable t, io.fabric8.mockwebserver.http.Response r) {
+      store.onFailure(queued(ws), t, r);
+    }
+  }
+
+  /** A socket whose writes and close are queued, in order, to a writer thread. */
+  private static final class QueuedWrites implements io.fabric8.mockwebserver.http.WebSocket {
+    final io.fabric8.mockwebserver.http.WebSocket real;
+    private final java.util.concurrent.Executor writer;
+
+    QueuedWrites(io.fabric8.mockwebserver.http.WebSocket real, java.util.concurrent.Executor writer) {
+      this.real = real;
+      this.writer = writer;
+    }
+
+    @Override
+    public RecordedRequest request() {
+      return real.request();
+    }
+
+    @Override
+    public boolean send(String text) {
+      writer.execute(() -> real.send(text));
+      return true;
+    }
+
+    @Override
+    public boolean send(byte[] bytes) {
+      writer.execute(() -> real.send(bytes));
+      return true;
+    }
+
+    @Override
+    public boolean close(int code, String reason) {
+      writer.execute(() -> real.close(code, reason));
+      return true;
+    }
   }
 }

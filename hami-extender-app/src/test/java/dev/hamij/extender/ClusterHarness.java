@@ -357,10 +357,13 @@ public final class ClusterHarness implements AutoCloseable {
 
   /** Runs {@code operations} random steps, then drains the cluster; fails with the seed and the recent steps. */
   public Stats run(int operations, int checkpointEvery) {
+    long began = System.nanoTime();
     for (int i = 0; i < operations; i++) {
       step();
       if ((i + 1) % checkpointEvery == 0) {
         checkpoint();
+        System.out.printf(Locale.ROOT, "harness step %d: %.1f s, %d events in the API server%n", i + 1,
+            (System.nanoTime() - began) / 1e9, admin.v1().events().inAnyNamespace().list().getItems().size());
       }
     }
     drain();
