@@ -9,19 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The whole system under a seeded random workload with faults ({@link ClusterHarness}): three
  * hami-core nodes (two A100-40GB each) and one MIG node (an A100-40GB in MIG mode), two extender
- * replicas. Tagged {@code harness}: not part of the default build yet (a run takes minutes on 2 cores and one
- * run hit a 10 s API client timeout under load), run it with
- * {@code ./mvnw -B -pl hami-extender-app -am verify -Dhamij.excludedGroups=none -Dtest=ClusterHarnessTest
- * -Dsurefire.failIfNoSpecifiedTests=false}, more operations with
- * {@code -Dhamij.harness.ops=200000 -Dhamij.harness.seed=<n>} (see the README).
+ * replicas, 10 000 operations in CI; a soak with {@code -Dhamij.harness.ops=200000
+ * -Dhamij.harness.seed=<n>} (see the README).
  */
-@Tag("harness")
 class ClusterHarnessTest {
 
   @Test
