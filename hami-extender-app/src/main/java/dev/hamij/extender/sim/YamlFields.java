@@ -22,6 +22,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  */
 final class YamlFields {
   private static final YAMLMapper YAML = YAMLMapper.builder().build();
+  /** A century: any arrival or duration beyond it is a mistake, and a million arrivals that far apart still fit a long. */
+  private static final double MAX_DURATION_MILLIS = 36_500 * 86_400_000.0;
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
 
   private final JsonNode node;
@@ -183,7 +185,15 @@ final class YamlFields {
     if (amount.signum() < 0) {
       throw error(key, "\"" + raw + "\" must not be negative");
     }
-    return amount.multiply(unit).setScale(0, java.math.RoundingMode.CEILING).longValueExact();
+    // more than 25 integer digits cannot fit once scaled; checked first, as scaling 1e999999 is slow
+    try {
+      if (amount.precision() - amount.scale() > 25) {
+        throw new ArithmeticException();
+      }
+      return amount.multiply(unit).setScale(0, java.math.RoundingMode.CEILING).longValueExact();
+    } catch (ArithmeticException e) {
+      throw error(key, "\"" + raw + "\" is too large");
+    }
   }
 
   /** A duration such as {@code 500ms}, {@code 30s}, {@code 15m}, {@code 2h}, {@code 1d}, or {@code 1h30m}; in milliseconds. */
@@ -208,6 +218,9 @@ final class YamlFields {
     }
     if (end == 0 || end != raw.length()) {
       throw error(key, "\"" + raw + "\" is not a duration like 500ms, 30s, 15m, 2h, 1d or 1h30m");
+    }
+    if (!(total <= MAX_DURATION_MILLIS)) {
+      throw error(key, "\"" + raw + "\" is longer than 36500d");
     }
     return Math.round(total);
   }

@@ -74,6 +74,29 @@ class InputFilesTest {
         .isInstanceOf(InputError.class).hasMessageContaining("pools[0].gpuMemory: missing");
   }
 
+  /** Found by {@code SimInputFuzzTest}: a quantity too large for a long threw ArithmeticException. */
+  @Test
+  void quantitiesTooLargeAreNamed() throws Exception {
+    for (String cpu : java.util.List.of("81e309", "1e999999999", "99999999999999999999")) {
+      assertThatThrownBy(() -> ClusterFile.load(write("c.yaml", "pools:\n  - {name: a, nodes: 1, cpu: '" + cpu
+          + "', memory: 8Gi, gpus: 1, model: T4, gpuMemory: 100}\n")))
+          .isInstanceOf(InputError.class).hasMessageEndingWith("pools[0].cpu: \"" + cpu + "\" is too large");
+    }
+    assertThatThrownBy(() -> WorkloadFile.load(write("w.yaml", "pods:\n  - {name: a, memory: 99999999999999Ei}\n")))
+        .isInstanceOf(InputError.class).hasMessageEndingWith("pods[0].memory: \"99999999999999Ei\" is too large");
+  }
+
+  /** Found by {@code SimInputFuzzTest}: an interval past a long's range made arrivals negative (IllegalArgumentException). */
+  @Test
+  void durationsLongerThanACenturyAreNamed() throws Exception {
+    assertThatThrownBy(() -> WorkloadFile.load(write("w.yaml",
+        "pods:\n  - {name: a, gpu: 1, count: 3, interval: 18446744073709551616m}\n")))
+        .isInstanceOf(InputError.class)
+        .hasMessageEndingWith("pods[0].interval: \"18446744073709551616m\" is longer than 36500d");
+    assertThat(WorkloadFile.load(write("w.yaml", "pods:\n  - {name: a, gpu: 1, count: 3, interval: 36500d}\n"))
+        .build(1).pods()).hasSize(3);
+  }
+
   @Test
   void workloadMistakesNameTheKeyPath() throws Exception {
     assertThatThrownBy(() -> WorkloadFile.load(write("w.yaml", "pods:\n  - {name: a, gpu: 1, duration: soon}\n")))
