@@ -794,7 +794,7 @@ public final class ClusterHarness implements AutoCloseable {
     if (pick < 114) {
       return failover();
     }
-    if (pick < 116) {
+    if (pick < 115) {
       Replica r = replicas.get(random.nextInt(replicas.size()));
       long t0 = System.nanoTime();
       r.runtime.close();
