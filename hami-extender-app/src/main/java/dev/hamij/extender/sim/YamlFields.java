@@ -131,6 +131,15 @@ final class YamlFields {
     return v.asString().trim();
   }
 
+  /** The value at {@code key} as text, refused when it is a mapping or a list. */
+  private String scalar(String key) throws InputError {
+    JsonNode v = node.get(key);
+    if (!v.isValueNode()) {
+      throw error(key, "expected a single value, got " + (v.isArray() ? "a list" : "a mapping"));
+    }
+    return v.asString().trim();
+  }
+
   long whole(String key, long fallback, long min, long max) throws InputError {
     if (!has(key)) {
       if (fallback == Long.MIN_VALUE) {
@@ -138,7 +147,7 @@ final class YamlFields {
       }
       return fallback;
     }
-    String raw = node.get(key).asString().trim();
+    String raw = scalar(key);
     long v;
     try {
       v = Long.parseLong(raw);
@@ -155,7 +164,7 @@ final class YamlFields {
     if (!has(key)) {
       return fallback;
     }
-    String raw = node.get(key).asString().trim();
+    String raw = scalar(key);
     try {
       double d = Double.parseDouble(raw);
       if (!(d > 0) || Double.isInfinite(d)) {
@@ -175,7 +184,7 @@ final class YamlFields {
       }
       return fallback;
     }
-    String raw = node.get(key).asString().trim();
+    String raw = scalar(key);
     BigDecimal amount;
     try {
       amount = new Quantity(raw).getNumericalAmount();
@@ -201,7 +210,7 @@ final class YamlFields {
     if (!has(key)) {
       return fallback;
     }
-    String raw = node.get(key).asString().trim();
+    String raw = scalar(key);
     Matcher m = DURATION.matcher(raw);
     double total = 0;
     int end = 0;

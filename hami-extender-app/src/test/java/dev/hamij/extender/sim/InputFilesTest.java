@@ -86,6 +86,17 @@ class InputFilesTest {
         .isInstanceOf(InputError.class).hasMessageEndingWith("pods[0].memory: \"99999999999999Ei\" is too large");
   }
 
+  /** Found by {@code SimInputFuzzTest}: a mapping or list where a number belongs threw Jackson's JsonNodeException. */
+  @Test
+  void aMappingOrListWhereAValueBelongsIsNamed() throws Exception {
+    assertThatThrownBy(() -> ClusterFile.load(write("c.yaml", "pools:\n  - {name: m, nodes: 1, cpu: {}, mode: mig}\n")))
+        .isInstanceOf(InputError.class).hasMessageEndingWith("pools[0].cpu: expected a single value, got a mapping");
+    assertThatThrownBy(() -> ClusterFile.load(write("c.yaml", "pools:\n  - {name: m, nodes: [1], cpu: '8'}\n")))
+        .isInstanceOf(InputError.class).hasMessageEndingWith("pools[0].nodes: expected a single value, got a list");
+    assertThatThrownBy(() -> WorkloadFile.load(write("w.yaml", "pods:\n  - {name: a, gpu: 1, interval: {a: 1}}\n")))
+        .isInstanceOf(InputError.class).hasMessageEndingWith("pods[0].interval: expected a single value, got a mapping");
+  }
+
   /** Found by {@code SimInputFuzzTest}: an interval past a long's range made arrivals negative (IllegalArgumentException). */
   @Test
   void durationsLongerThanACenturyAreNamed() throws Exception {
