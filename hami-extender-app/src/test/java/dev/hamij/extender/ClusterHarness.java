@@ -367,8 +367,8 @@ public final class ClusterHarness implements AutoCloseable {
       if ((i + 1) % checkpointEvery == 0) {
         checkpoint();
         int expired = expireEvents();
-        System.out.printf(Locale.ROOT, "harness step %d: %.1f s, %d events expired%n", i + 1,
-            (System.nanoTime() - began) / 1e9, expired);
+        System.out.printf(Locale.ROOT, "harness step %d: %.1f s, %d events expired, pods %s%n", i + 1,
+            (System.nanoTime() - began) / 1e9, expired, podSummary());
       }
     }
     drain();
@@ -1049,6 +1049,21 @@ public final class ClusterHarness implements AutoCloseable {
     if (!eventually(() -> leakedMigDevices().isEmpty())) {
       throw failure("MIG devices no live pod holds: " + leakedMigDevices(), null);
     }
+  }
+
+  /** Live pods by state, and the pending pods' reasons, for the progress line. */
+  private String podSummary() {
+    Map<State, Integer> byState = new TreeMap<>();
+    Map<String, Integer> reasons = new TreeMap<>();
+    for (PodRecord p : pods.values()) {
+      if (p.state != State.DELETED && p.state != State.FINISHED && p.state != State.FAILED) {
+        byState.merge(p.state, 1, Integer::sum);
+      }
+      if (p.state == State.PENDING) {
+        reasons.merge(p.reason.length() > 90 ? p.reason.substring(0, 90) : p.reason, 1, Integer::sum);
+      }
+    }
+    return byState + ", pending because " + reasons;
   }
 
   /**
