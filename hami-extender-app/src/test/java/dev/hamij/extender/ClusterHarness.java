@@ -273,6 +273,9 @@ public final class ClusterHarness implements AutoCloseable {
             config, false, LOOPS));
       }
       h.await(() -> h.nodes.stream().allMatch(n -> h.registration(n.name()) != null), "every node registered its GPUs");
+      for (PluginNode n : h.nodes) {
+        h.publishAllocatable(n.name());
+      }
       h.renewLease("pod-a");
       h.replicas.add(new Replica("pod-a", h.client(EXTENDER_SA)));
       h.replicas.add(new Replica("pod-b", h.client(EXTENDER_SA)));
@@ -335,6 +338,21 @@ public final class ClusterHarness implements AutoCloseable {
         Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(1),
         new ExtenderRuntime.LeaseTiming(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(200)));
     r.runtime = ExtenderRuntime.start(o, new KubeCluster(r.client, Map.of(), "hami-scheduler"), r.client);
+  }
+
+  /**
+   * kubelet's report of the devices the agent advertised, as the Node's allocatable
+   * {@code nvidia.com/gpu} (one per slot of each GPU). The fake kubelet does not write Node status;
+   * without it the extender judges a JSON-registering agent by the handshake alone and declares the
+   * node dead a minute after its last {@code Requesting_} (runs then starved after a minute or two).
+   */
+  private void publishAllocatable(String node) {
+    int slots = registration(node).values().stream().mapToInt(GpuDevice::count).sum();
+    Node current = admin.nodes().withName(node).get();
+    current.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder(current.getStatus())
+        .addToAllocatable("nvidia.com/gpu", new Quantity(Integer.toString(slots)))
+        .addToCapacity("nvidia.com/gpu", new Quantity(Integer.toString(slots))).build());
+    admin.nodes().resource(current).updateStatus();
   }
 
   /** kube-scheduler of pod {@code host} holds (or renews) the Lease. */
@@ -1063,7 +1081,23 @@ public final class ClusterHarness implements AutoCloseable {
         reasons.merge(p.reason.length() > 90 ? p.reason.substring(0, 90) : p.reason, 1, Integer::sum);
       }
     }
-    return byState + ", pending because " + reasons;
+    Replica leader = leader();
+    StringBuilder view = new StringBuilder(leader == null ? "no leader" : "leader " + leader.host + " sees");
+    if (leader != null) {
+      for (ClusterUsage.NodeUsage n : leader.runtime.ledger().scheduler().usage().nodes()) {
+        view.append(' ').append(n.name()).append('=')
+            .append(n.gpus().stream().filter(ClusterUsage.GpuUsage::healthy).count()).append('/').append(n.gpus().size());
+      }
+    }
+    StringBuilder api = new StringBuilder("; the API server has");
+    for (Node n : nodeCache.getStore().list()) {
+      Map<String, String> a = present(n.getMetadata().getAnnotations());
+      String register = a.get(Annotations.NODE_NVIDIA_REGISTER);
+      api.append(' ').append(n.getMetadata().getName()).append(register == null ? " unregistered"
+          : register.strip().equals("[]") ? " []" : " registered").append(" (").append(a.get(Annotations.NODE_HANDSHAKE))
+          .append(node(n.getMetadata().getName()).agentRunning() ? "" : ", agent down").append(')');
+    }
+    return byState + ", pending because " + reasons + "; " + view + " healthy GPUs" + api;
   }
 
   /**
