@@ -30,9 +30,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link PodBinding} through the Kubernetes API (fabric8). Finds the pod as HAMi does — the owner
  * of the node lock, else a pod being bound here — but never guesses: a lock owner that is not being
  * bound here is passed over, and among several pods being bound the one whose next containers ask
- * for kubelet's device counts is chosen only when it is the only one. Writes are JSON merge patches
- * with the resourceVersion read (optimistic concurrency), retried after a 409 Conflict. The node lock
- * is released only when it names this pod or no pod (a legacy lock).
+ * for kubelet's device counts is chosen only when it is the only one. The node lock is always read
+ * from the API; its owner comes from the pod informer when its copy shows the owner being bound here
+ * with containers left (and this process's own last write to it), else from a GET. Writes are JSON
+ * merge patches with the resourceVersion read (optimistic concurrency), so a copy that missed another
+ * client's write is never written back: after a 409 Conflict the pod is read again and checked again.
+ * The node lock is released only when it names this pod or no pod (a legacy lock).
  */
 final class KubePodBinding implements PodBinding {
 
@@ -57,6 +60,12 @@ final class KubePodBinding implements PodBinding {
       Optional<NodeLock> lock = nodeLock(current);
       if (lock.isPresent() && lock.get().hasOwner()) {
         NodeLock l = lock.get();
+        String lockVersion = current.getMetadata().getResourceVersion();
+        Optional<BindingPod> cached = api.cachedPod(l.namespace(), l.name()).map(p -> bindingPod(p, lockVersion))
+            .filter(p -> p.beingBoundTo(node) && ContainerClaims.hasWorkLeft(p));
+        if (cached.isPresent()) {
+          return cached.get();
+        }
         Optional<Pod> owner = api.pod(l.namespace(), l.name());
         if (owner.isEmpty()) {
           passedOver = "; the node lock names pod " + l.namespace() + "/" + l.name() + ", which no longer exists";
@@ -64,7 +73,7 @@ final class KubePodBinding implements PodBinding {
               + ", which no longer exists; releasing the lock");
           releaseLock(l.namespace(), l.name(), null);
         } else {
-          BindingPod pod = bindingPod(owner.get(), current.getMetadata().getResourceVersion());
+          BindingPod pod = bindingPod(owner.get(), lockVersion);
           String why = pod.notBeingBoundTo(node);
           if (why == null && ContainerClaims.hasWorkLeft(pod)) {
             return pod;

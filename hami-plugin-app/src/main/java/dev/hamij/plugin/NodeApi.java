@@ -2,7 +2,9 @@ package dev.hamij.plugin;
 
 import dev.hamij.api.Annotations;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -18,7 +20,10 @@ import tools.jackson.databind.node.ObjectNode;
  * The Kubernetes calls of one node's device plugin: its Node, the pods HAMi's scheduler placed on
  * it, and JSON merge patches of their annotations. A patch that carries a resourceVersion succeeds
  * only while the object still has it (optimistic concurrency) and reports a 409 Conflict as
- * {@code false}. Any other API failure is an {@link ApiException} naming the call and the object.
+ * {@code false}; a patch is one request (no read before it). Any other API failure is an
+ * {@link ApiException} naming the call and the object. With the node's pod informer, pods this
+ * process patched are recorded there so that {@link #cachedPod} never returns a copy older than
+ * the process's own writes.
  */
 final class NodeApi {
 
@@ -44,10 +49,17 @@ final class NodeApi {
 
   private final KubernetesClient client;
   private final String nodeName;
+  private final Optional<KubeNodePods> pods;
 
+  /** Without a pod informer: {@link #cachedPod} is always empty. */
   NodeApi(KubernetesClient client, String nodeName) {
+    this(client, nodeName, Optional.empty());
+  }
+
+  NodeApi(KubernetesClient client, String nodeName, Optional<KubeNodePods> pods) {
     this.client = client;
     this.nodeName = nodeName;
+    this.pods = pods;
   }
 
   String nodeName() {
@@ -78,6 +90,15 @@ final class NodeApi {
   }
 
   /**
+   * The pod informer's copy of pod {@code namespace/name} when it has one that shows this process's
+   * last write to the pod; it may miss another client's recent write, so write back only with its
+   * resourceVersion. Empty without an informer or such a copy: read the pod with {@link #pod}.
+   */
+  Optional<Pod> cachedPod(String namespace, String name) {
+    return pods.flatMap(p -> p.cached(namespace, name));
+  }
+
+  /**
    * Every pod HAMi's scheduler placed on this node: those labelled {@code hami.io/vgpu-node=<node>}
    * (the label the scheduler writes with the annotation), in any namespace, bound to this node or not
    * bound yet. The label keeps the list small on a busy node; callers check the binding themselves.
@@ -101,8 +122,8 @@ final class NodeApi {
    */
   boolean patchNodeAnnotations(String resourceVersion, Map<String, String> annotations) {
     try {
-      client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON_MERGE),
-          annotationPatch(resourceVersion, annotations));
+      client.nodes().resource(new NodeBuilder().withNewMetadata().withName(nodeName).endMetadata().build())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), annotationPatch(resourceVersion, annotations));
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
@@ -121,8 +142,9 @@ final class NodeApi {
   boolean patchPodAnnotations(String namespace, String name, String resourceVersion,
       Map<String, String> annotations) {
     try {
-      client.pods().inNamespace(namespace).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-          annotationPatch(resourceVersion, annotations));
+      Pod patched = client.pods().resource(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
+          .endMetadata().build()).patch(PatchContext.of(PatchType.JSON_MERGE), annotationPatch(resourceVersion, annotations));
+      pods.ifPresent(p -> p.wrote(patched));
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {

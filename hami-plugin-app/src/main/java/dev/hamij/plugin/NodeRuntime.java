@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +93,8 @@ final class NodeRuntime implements AutoCloseable {
     nvmlInitialised = true;
     devices = new NodeDevices(nvml, settings.config(), node, settings.xidPolicy(), settings.healthQuietPeriod(),
         settings.xidWait(), Clock.systemUTC());
-    api = new NodeApi(client, node);
+    nodePods = KubeNodePods.start(client, node, settings.podResync());
+    api = new NodeApi(client, node, Optional.of(nodePods));
     HamiAllocateHandler.MigRealiser realiser = null;
     if (GpuDevice.MODE_MIG.equals(settings.operatingMode())) {
       realiser = startMig();
@@ -125,7 +127,6 @@ final class NodeRuntime implements AutoCloseable {
 
   private void startMonitor() throws IOException {
     PrometheusRegistry registry = new PrometheusRegistry();
-    nodePods = KubeNodePods.start(client, settings.nodeName(), settings.podResync());
     NodeMonitor monitor = new NodeMonitor(settings.libraryHostDirectory().resolve("containers"), nodePods,
         new ContainerMetrics(registry, settings.legacyMetrics()), Clock.systemUTC());
     monitorThread = NamedThreads.scheduler("hami-monitor");
