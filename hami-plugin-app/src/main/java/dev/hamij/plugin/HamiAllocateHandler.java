@@ -12,9 +12,10 @@ import dev.hamij.plugin.v1beta1.ContainerAllocateResponse;
 import dev.hamij.plugin.v1beta1.DeviceSpec;
 import dev.hamij.plugin.v1beta1.Mount;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -108,9 +109,10 @@ final class HamiAllocateHandler implements AllocateHandler {
     Path local = hostPath.apply(directory.path());
     try {
       if (directory.recreate()) {
-        deleteRecursively(local);
+        recreate(local);
+      } else if (!Files.isDirectory(local)) {
+        Files.createDirectories(local);
       }
-      Files.createDirectories(local);
       Files.setPosixFilePermissions(local, PosixFilePermissions.fromString("rwxrwxrwx"));
       if (!directory.recreate()) {
         Files.setAttribute(local, "unix:mode", 01777);
@@ -120,11 +122,23 @@ final class HamiAllocateHandler implements AllocateHandler {
     }
   }
 
-  /** Deletes a directory tree without following symbolic links; nothing when it does not exist. */
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+  /**
+   * Creates an empty directory at {@code local}, deleting whatever is there first. The usual case, a
+   * new container, is one {@code mkdir} (no existence check that throws and fills a stack trace).
+   */
+  private static void recreate(Path local) throws IOException {
+    try {
+      Files.createDirectory(local);
+    } catch (FileAlreadyExistsException e) {
+      deleteRecursively(local);
+      Files.createDirectory(local);
+    } catch (NoSuchFileException e) {
+      Files.createDirectories(local);
     }
+  }
+
+  /** Deletes a directory tree without following symbolic links. */
+  private static void deleteRecursively(Path root) throws IOException {
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {

@@ -89,10 +89,9 @@ final class KubeNodePods implements NodePods, AutoCloseable {
         ? Optional.of(pod) : Optional.empty();
   }
 
-  /** Records this process's write that left the pod at {@code written}'s resourceVersion. */
-  void wrote(io.fabric8.kubernetes.api.model.Pod written) {
-    String key = key(written.getMetadata().getNamespace(), written.getMetadata().getName());
-    String version = written.getMetadata().getResourceVersion();
+  /** Records this process's write that left pod {@code namespace/name} at resourceVersion {@code version}. */
+  void wrote(String namespace, String name, String version) {
+    String key = key(namespace, name);
     unseenWrites.put(key, version);
     io.fabric8.kubernetes.api.model.Pod seen = informer.getStore().getByKey(key);
     if (seen != null && version.equals(seen.getMetadata().getResourceVersion())) {

@@ -9,8 +9,8 @@ import dev.hamij.api.PodDevices;
 import dev.hamij.api.PodDevicesCodec;
 import dev.hamij.api.UnixTimeCodec;
 import dev.hamij.plugin.NodeApi.ApiException;
+import dev.hamij.plugin.NodeApi.NodeMetadata;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -56,11 +56,11 @@ final class KubePodBinding implements PodBinding {
     String node = api.nodeName();
     try {
       String passedOver = "";
-      Node current = api.node();
+      NodeMetadata current = api.node();
       Optional<NodeLock> lock = nodeLock(current);
       if (lock.isPresent() && lock.get().hasOwner()) {
         NodeLock l = lock.get();
-        String lockVersion = current.getMetadata().getResourceVersion();
+        String lockVersion = current.resourceVersion();
         Optional<BindingPod> cached = api.cachedPod(l.namespace(), l.name()).map(p -> bindingPod(p, lockVersion))
             .filter(p -> p.beingBoundTo(node) && ContainerClaims.hasWorkLeft(p));
         if (cached.isPresent()) {
@@ -184,8 +184,8 @@ final class KubePodBinding implements PodBinding {
         return;
       }
       for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-        Node current = api.node();
-        String value = annotations(current.getMetadata().getAnnotations()).get(Annotations.NODE_LOCK);
+        NodeMetadata current = api.node();
+        String value = current.annotations().get(Annotations.NODE_LOCK);
         if (value == null) {
           return;
         }
@@ -199,7 +199,7 @@ final class KubePodBinding implements PodBinding {
         if (lock.hasOwner() && !lock.ownedBy(namespace, name)) {
           return;
         }
-        if (api.patchNodeAnnotations(current.getMetadata().getResourceVersion(), lockDeletion())) {
+        if (api.patchNodeAnnotations(current.resourceVersion(), lockDeletion())) {
           LOG.log(Level.DEBUG, "node " + node + ": released the node lock of pod " + namespace + "/" + name);
           return;
         }
@@ -242,13 +242,13 @@ final class KubePodBinding implements PodBinding {
     }
   }
 
-  private static Optional<NodeLock> nodeLock(Node node) {
-    String value = annotations(node.getMetadata().getAnnotations()).get(Annotations.NODE_LOCK);
+  private Optional<NodeLock> nodeLock(NodeMetadata node) {
+    String value = node.annotations().get(Annotations.NODE_LOCK);
     if (value == null) {
       return Optional.empty();
     }
     try {
-      return Optional.of(NodeLockCodec.decode(value, node.getMetadata().getName()));
+      return Optional.of(NodeLockCodec.decode(value, api.nodeName()));
     } catch (HamiFormatException e) {
       LOG.log(Level.WARNING, e.getMessage() + "; looking for the pod being bound instead");
       return Optional.empty();

@@ -48,6 +48,8 @@ final class NodeRuntime implements AutoCloseable {
   private final NodeSettings settings;
   private final Nvml nvml;
   private final KubernetesClient client;
+  /** {@code <hook-path>/vgpu}, the host directory Allocate answers name. */
+  private final String vgpuHostPath;
   private InstalledLibrary library;
   private boolean nvmlInitialised;
   private NodeDevices devices;
@@ -63,6 +65,7 @@ final class NodeRuntime implements AutoCloseable {
 
   private NodeRuntime(NodeSettings settings, Nvml nvml, KubernetesClient client) {
     this.settings = settings;
+    this.vgpuHostPath = settings.hookPath().replaceAll("/+$", "") + "/vgpu";
     this.nvml = nvml;
     this.client = client;
   }
@@ -192,7 +195,7 @@ final class NodeRuntime implements AutoCloseable {
 
   /** Where a host path an Allocate answer names is in this process's file system. */
   private Path localPath(String hostPath) {
-    String vgpu = settings.hookPath().replaceAll("/+$", "") + "/vgpu";
+    String vgpu = vgpuHostPath;
     if (hostPath.equals(vgpu)) {
       return settings.libraryHostDirectory();
     }

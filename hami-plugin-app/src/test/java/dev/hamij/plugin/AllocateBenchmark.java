@@ -16,7 +16,6 @@ import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,9 +67,10 @@ public final class AllocateBenchmark {
     long[] nanos = new long[rounds];
     Map<String, Integer> calls = new TreeMap<>();
     Map<String, Long> threadCpu = new TreeMap<>();
+    Map<String, Long> allocated = new TreeMap<>();
     long processCpu = 0;
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     List<String> ids = List.of(GPU_0 + "-0", GPU_1 + "-0");
     try (KubernetesClient client = server.createClient(); NodeTestbed bed = NodeTestbed.start(client, "bench")) {
       for (int i = -warmup; i < rounds; i++) {
@@ -80,12 +80,14 @@ public final class AllocateBenchmark {
         drain(server, null);
         long[] threadIds = threads.getAllThreadIds();
         long[] threadCpuBefore = cpuTimes(threads, threadIds);
+        long[] allocatedBefore = threads.getThreadAllocatedBytes(threadIds);
         long cpuBefore = os.getProcessCpuTime();
         long start = System.nanoTime();
         ContainerAllocateResponse answer = bed.kubelet.allocate(ids);
         long took = System.nanoTime() - start;
         long cpu = os.getProcessCpuTime() - cpuBefore;
         long[] threadCpuAfter = cpuTimes(threads, threadIds);
+        long[] allocatedAfter = threads.getThreadAllocatedBytes(threadIds);
         if (i >= 0) {
           nanos[i] = took;
           processCpu += cpu;
@@ -93,8 +95,9 @@ public final class AllocateBenchmark {
           ThreadInfo[] infos = threads.getThreadInfo(threadIds);
           for (int t = 0; t < threadIds.length; t++) {
             if (infos[t] != null && threadCpuBefore[t] >= 0 && threadCpuAfter[t] >= 0) {
-              threadCpu.merge(infos[t].getThreadName().replaceAll("[-#0-9]+$", ""),
-                  threadCpuAfter[t] - threadCpuBefore[t], Long::sum);
+              String group = infos[t].getThreadName().replaceAll("[-#0-9]+$", "");
+              threadCpu.merge(group, threadCpuAfter[t] - threadCpuBefore[t], Long::sum);
+              allocated.merge(group, allocatedAfter[t] - allocatedBefore[t], Long::sum);
             }
           }
         }
@@ -110,10 +113,14 @@ public final class AllocateBenchmark {
     Arrays.sort(nanos);
     StringBuilder byThread = new StringBuilder();
     long javaThreads = 0;
+    long allocatedBytes = 0;
     for (Map.Entry<String, Long> e : threadCpu.entrySet()) {
       javaThreads += e.getValue();
+      long bytes = allocated.getOrDefault(e.getKey(), 0L);
+      allocatedBytes += bytes;
       if (e.getValue() / rounds >= 5_000) {
-        byThread.append(String.format(Locale.ROOT, "  %-28s %.3f ms%n", e.getKey(), e.getValue() / 1e6 / rounds));
+        byThread.append(String.format(Locale.ROOT, "  %-28s %.3f ms  %5.0f KiB allocated%n", e.getKey(),
+            e.getValue() / 1e6 / rounds, bytes / 1024.0 / rounds));
       }
     }
     String report = String.format(Locale.ROOT,
@@ -122,18 +129,18 @@ public final class AllocateBenchmark {
             + "p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms%n"
             + "API requests per Allocate: %.2f (%s)%n"
             + "CPU time per Allocate, whole process (mock API server, JIT and GC included): %.2f ms%n"
-            + "CPU time per Allocate by thread (named threads only; %.2f ms in all):%n%s",
+            + "CPU time per Allocate by thread (named threads only; %.2f ms and %.0f KiB allocated in all):%n%s",
         rounds, warmup, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
         ms(nanos, 0.50), ms(nanos, 0.90), ms(nanos, 0.99), ms(nanos, 0.999), nanos[rounds - 1] / 1e6,
         calls.values().stream().mapToInt(Integer::intValue).sum() / (double) rounds, perRound(calls, rounds),
-        processCpu / 1e6 / rounds, javaThreads / 1e6 / rounds, byThread);
+        processCpu / 1e6 / rounds, javaThreads / 1e6 / rounds, allocatedBytes / 1024.0 / rounds, byThread);
     Files.writeString(Path.of(System.getProperty("allocate.report", "allocate-benchmark.txt")), report,
         StandardCharsets.UTF_8);
     System.out.print(report);
   }
 
   /** CPU time of each thread so far, -1 for a thread that ended. */
-  private static long[] cpuTimes(ThreadMXBean threads, long[] ids) {
+  private static long[] cpuTimes(java.lang.management.ThreadMXBean threads, long[] ids) {
     long[] out = new long[ids.length];
     for (int i = 0; i < ids.length; i++) {
       out[i] = threads.getThreadCpuTime(ids[i]);
