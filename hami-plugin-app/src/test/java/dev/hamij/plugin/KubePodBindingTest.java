@@ -142,9 +142,8 @@ class KubePodBindingTest {
   void theLockOwnerComesFromTheInformerAndACopyThatMissedAnotherWriteIsReadAgainBeforeItIsWritten()
       throws Exception {
     try (KubeNodePods pods = KubeNodePods.start(client, "cache", Duration.ofHours(1))) {
-      KubePodBinding binding = setUp("cache", pods);
-      createPod("cache", "p", TWO_CONTAINERS);
-      String frozen = freeze(pods, "cache", "p");
+      KubePodBinding binding = setUpFrozen("cache", pods);
+      String frozen = pods.cached("cache", "p").orElseThrow().getMetadata().getResourceVersion();
       annotate("cache", "p", "team", "a"); // another client's write the frozen copy misses
 
       BindingPod pod = binding.pendingPod(List.of(1));
@@ -160,9 +159,7 @@ class KubePodBindingTest {
   @Test
   void theInformersCopyIsNotUsedOnceThisProcessWroteThePodSinceThatCopy() throws Exception {
     try (KubeNodePods pods = KubeNodePods.start(client, "own", Duration.ofHours(1))) {
-      KubePodBinding binding = setUp("own", pods);
-      createPod("own", "p", TWO_CONTAINERS);
-      freeze(pods, "own", "p");
+      KubePodBinding binding = setUpFrozen("own", pods);
       binding.served(binding.pendingPod(List.of(1)), List.of(0));
 
       assertThat(pods.cached("own", "p")).isEmpty();
@@ -178,9 +175,7 @@ class KubePodBindingTest {
   @Test
   void anEntryEditedSinceTheInformersCopyIsRefused() throws Exception {
     try (KubeNodePods pods = KubeNodePods.start(client, "edited", Duration.ofHours(1))) {
-      KubePodBinding binding = setUp("edited", pods);
-      createPod("edited", "p", TWO_CONTAINERS);
-      freeze(pods, "edited", "p");
+      KubePodBinding binding = setUpFrozen("edited", pods);
       annotate("edited", "p", Annotations.DEVICES_TO_ALLOCATE, GPU_B + ",NVIDIA,1000,10:;" + GPU_B
           + ",NVIDIA,2000,20:;");
 
@@ -202,14 +197,16 @@ class KubePodBindingTest {
   }
 
   /**
-   * Waits until the informer has pod {@code namespace/name}, then stops it: its copy stays as it is
-   * now, whatever happens to the pod. Returns the copy's resourceVersion.
+   * {@link #setUp(String, KubeNodePods)} with pod {@code <node>/p} of {@link #TWO_CONTAINERS}; once the
+   * informer has the pod it is stopped, so its copy stays as it is now, whatever happens to the pod.
    */
-  private static String freeze(KubeNodePods pods, String namespace, String name) throws InterruptedException {
-    Poll.until(() -> pods.cached(namespace, name).isPresent(), Duration.ofSeconds(10),
-        () -> "the informer has pod " + namespace + "/" + name);
+  private static KubePodBinding setUpFrozen(String node, KubeNodePods pods) throws InterruptedException {
+    KubePodBinding binding = setUp(node, pods);
+    createPod(node, "p", TWO_CONTAINERS);
+    Poll.until(() -> pods.cached(node, "p").isPresent(), Duration.ofSeconds(10),
+        () -> "the informer has pod " + node + "/p");
     pods.close();
-    return pods.cached(namespace, name).orElseThrow().getMetadata().getResourceVersion();
+    return binding;
   }
 
   private static void annotate(String namespace, String pod, String key, String value) {
