@@ -41,6 +41,12 @@ final class HamiAllocateHandler implements AllocateHandler {
     List<String> realise(BindingPod pod, Claim claim);
   }
 
+  /** rwxrwxrwt: anyone may create files, only a file's owner may delete or rename it. */
+  private static final int SHARED_MODE = 01777;
+  /** {@code S_IFMT} and {@code S_IFDIR} of {@code st_mode}. */
+  private static final int FILE_TYPE = 0170000;
+  private static final int DIRECTORY = 0040000;
+
   private final PodBinding binding;
   private final Supplier<ContainerClaims.NodeFacts> node;
   private final AllocationSettings settings;
@@ -110,15 +116,23 @@ final class HamiAllocateHandler implements AllocateHandler {
     try {
       if (directory.recreate()) {
         recreate(local);
-      } else if (!Files.isDirectory(local)) {
+        Files.setPosixFilePermissions(local, PosixFilePermissions.fromString("rwxrwxrwx")); // mkdir applied the umask
+      } else if (!isSharedDirectory(local)) {
         Files.createDirectories(local);
-      }
-      Files.setPosixFilePermissions(local, PosixFilePermissions.fromString("rwxrwxrwx"));
-      if (!directory.recreate()) {
-        Files.setAttribute(local, "unix:mode", 01777);
+        Files.setAttribute(local, "unix:mode", SHARED_MODE);
       }
     } catch (IOException e) {
       throw new AllocationException("cannot prepare host directory " + directory.path() + ": " + e, e);
+    }
+  }
+
+  /** Whether {@code local} is a directory with mode 1777 already (one {@code stat}, the usual case). */
+  private static boolean isSharedDirectory(Path local) throws IOException {
+    try {
+      int mode = (Integer) Files.getAttribute(local, "unix:mode");
+      return (mode & FILE_TYPE) == DIRECTORY && (mode & 07777) == SHARED_MODE;
+    } catch (NoSuchFileException e) {
+      return false;
     }
   }
 
