@@ -96,8 +96,12 @@ final class NodeRuntime implements AutoCloseable {
     nvmlInitialised = true;
     devices = new NodeDevices(nvml, settings.config(), node, settings.xidPolicy(), settings.healthQuietPeriod(),
         settings.xidWait(), Clock.systemUTC());
-    nodePods = KubeNodePods.start(client, node, settings.podResync());
-    api = new NodeApi(client, node, Optional.of(nodePods));
+    if (settings.metricsAddress().isPresent()) {
+      // the node monitor's informer also spares Allocate a GET of the pod; without the monitor,
+      // Allocate reads the pod and no pod watch is opened
+      nodePods = KubeNodePods.start(client, node, settings.podResync());
+    }
+    api = new NodeApi(client, node, Optional.ofNullable(nodePods));
     HamiAllocateHandler.MigRealiser realiser = null;
     if (GpuDevice.MODE_MIG.equals(settings.operatingMode())) {
       realiser = startMig();

@@ -31,7 +31,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Allocate latency of a 2-GPU hami-core container; not part of CI. Each round plays the scheduler —
+ * Allocate latency of a 2-GPU hami-core container, with the node monitor on as {@code serve} runs by
+ * default (its pod informer spares Allocate a GET of the pod); not part of CI. Each round plays the scheduler —
  * creates a pod whose one container has two GPUs and takes the node lock (untimed) — then the fake
  * kubelet calls Allocate over the plugin's Unix socket (timed: the gRPC round trip as kubelet sees it,
  * with finding the pod through the lock, the checks, the answer, the per-container directory, the
@@ -72,7 +73,8 @@ public final class AllocateBenchmark {
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     List<String> ids = List.of(GPU_0 + "-0", GPU_1 + "-0");
-    try (KubernetesClient client = server.createClient(); NodeTestbed bed = NodeTestbed.start(client, "bench")) {
+    try (KubernetesClient client = server.createClient(); NodeTestbed bed = NodeTestbed.start(client, "bench", NodeTestbed.TWO_A100,
+        "nvidia: {}\n", PluginNode.MONITOR)) {
       for (int i = -warmup; i < rounds; i++) {
         String name = "pod-" + (i + warmup);
         bed.schedule(name, 2, GPU_0 + ",NVIDIA,3000,30:" + GPU_1 + ",NVIDIA,3000,30:;");
