@@ -4,10 +4,13 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -60,16 +63,19 @@ final class ExtenderWire {
   /** One {@code HostPriority} of a {@code HostPriorityList}. */
   record HostPriority(String host, long score) {}
 
+  /**
+   * Reads {@code ExtenderArgs}. The top-level object is read from the token stream, and a
+   * {@code NodeNames} array (thousands of names at scale) straight into a list of strings, without
+   * building a tree of it first.
+   */
   static Args readArgs(byte[] body) throws BadRequest {
-    JsonNode root = readObject(body);
-    JsonNode pod = field(root, "Pod");
-    if (pod == null || pod.isNull()) {
+    Map<String, Object> root = readObject(body);
+    if (!(field(root.entrySet(), "Pod") instanceof JsonNode pod) || pod.isNull()) {
       throw new BadRequest("extender args missing pod");
     }
     List<Node> nodes = null;
-    JsonNode nodeList = field(root, "Nodes");
-    if (nodeList != null && !nodeList.isNull()) {
-      JsonNode items = field(nodeList, "items");
+    if (field(root.entrySet(), "Nodes") instanceof JsonNode nodeList && !nodeList.isNull()) {
+      JsonNode items = nodeList.isObject() ? field(nodeList.properties(), "items") : null;
       nodes = new ArrayList<>();
       if (items != null && items.isArray()) {
         for (JsonNode item : items) {
@@ -82,18 +88,14 @@ final class ExtenderWire {
       }
     }
     List<String> names = null;
-    JsonNode nameList = field(root, "NodeNames");
-    if (nameList != null && !nameList.isNull()) {
-      if (!nameList.isArray()) {
-        throw new BadRequest("NodeNames: expected an array of node names");
+    Object nameList = field(root.entrySet(), "NodeNames");
+    if (nameList instanceof Names decoded) {
+      if (decoded.error() != null) {
+        throw new BadRequest(decoded.error());
       }
-      names = new ArrayList<>();
-      for (JsonNode n : nameList) {
-        if (!n.isString()) {
-          throw new BadRequest("NodeNames: expected strings, got " + n);
-        }
-        names.add(n.stringValue());
-      }
+      names = decoded.names();
+    } else if (nameList instanceof JsonNode other && !other.isNull()) {
+      throw new BadRequest("NodeNames: expected an array of node names");
     }
     Pod decoded = convert(pod, Pod.class, "Pod");
     if (decoded.getMetadata() == null || decoded.getSpec() == null) {
@@ -103,7 +105,7 @@ final class ExtenderWire {
   }
 
   static BindArgs readBindArgs(byte[] body) throws BadRequest {
-    JsonNode root = readObject(body);
+    Map<String, Object> root = readObject(body);
     return new BindArgs(text(root, "PodName"), text(root, "PodNamespace"), text(root, "PodUID"), text(root, "Node"));
   }
 
@@ -150,36 +152,64 @@ final class ExtenderWire {
     return JSON.writeValueAsBytes(a);
   }
 
-  private static JsonNode readObject(byte[] body) throws BadRequest {
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
+  /** A {@code NodeNames} array read from the token stream: the names, or why they are not a list of strings. */
+  private record Names(List<String> names, String error) {}
+
+  /**
+   * The request's top-level object: each key's value as a tree, except a {@code NodeNames} array,
+   * which is read as {@link Names}. A repeated key keeps its first position and its last value.
+   */
+  private static Map<String, Object> readObject(byte[] body) throws BadRequest {
+    Map<String, Object> root = new LinkedHashMap<>();
+    try (JsonParser p = JSON.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new BadRequest("cannot decode request body: expected a JSON object");
+      }
+      for (String key = p.nextName(); key != null; key = p.nextName()) {
+        JsonToken value = p.nextToken();
+        root.put(key, value == JsonToken.START_ARRAY && key.equalsIgnoreCase("NodeNames") ? readNames(p)
+            : p.readValueAsTree());
+      }
+      if (p.nextToken() != null) {
+        throw new BadRequest("cannot decode request body: unexpected content after the JSON object");
+      }
     } catch (JacksonException e) {
       throw new BadRequest("cannot decode request body: " + e.getOriginalMessage());
-    }
-    if (root == null || !root.isObject()) {
-      throw new BadRequest("cannot decode request body: expected a JSON object");
     }
     return root;
   }
 
-  /** Go's rule: an exact key match wins, otherwise the first case-insensitive match. */
-  static JsonNode field(JsonNode object, String name) {
-    JsonNode exact = object.get(name);
-    if (exact != null) {
-      return exact;
-    }
-    for (Map.Entry<String, JsonNode> e : object.properties()) {
-      if (e.getKey().equalsIgnoreCase(name)) {
-        return e.getValue();
+  private static Names readNames(JsonParser p) {
+    List<String> names = new ArrayList<>();
+    String error = null;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t == JsonToken.VALUE_STRING) {
+        names.add(p.getString());
+      } else if (error == null) {
+        error = "NodeNames: expected strings, got " + p.readValueAsTree();
+      } else {
+        p.skipChildren();
       }
     }
-    return null;
+    return new Names(names, error);
   }
 
-  private static String text(JsonNode root, String name) throws BadRequest {
-    JsonNode v = field(root, name);
-    if (v == null || v.isNull()) {
+  /** Go's rule: an exact key match wins, otherwise the first case-insensitive match. */
+  private static <T> T field(Iterable<Map.Entry<String, T>> object, String name) {
+    T folded = null;
+    for (Map.Entry<String, T> e : object) {
+      if (e.getKey().equals(name)) {
+        return e.getValue();
+      }
+      if (folded == null && e.getKey().equalsIgnoreCase(name)) {
+        folded = e.getValue();
+      }
+    }
+    return folded;
+  }
+
+  private static String text(Map<String, Object> root, String name) throws BadRequest {
+    if (!(field(root.entrySet(), name) instanceof JsonNode v) || v.isNull()) {
       return "";
     }
     if (!v.isString()) {

@@ -12,9 +12,10 @@ import dev.hamij.plugin.v1beta1.ContainerAllocateResponse;
 import dev.hamij.plugin.v1beta1.DeviceSpec;
 import dev.hamij.plugin.v1beta1.Mount;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -39,6 +40,12 @@ final class HamiAllocateHandler implements AllocateHandler {
   interface MigRealiser {
     List<String> realise(BindingPod pod, Claim claim);
   }
+
+  /** rwxrwxrwt: anyone may create files, only a file's owner may delete or rename it. */
+  private static final int SHARED_MODE = 01777;
+  /** {@code S_IFMT} and {@code S_IFDIR} of {@code st_mode}. */
+  private static final int FILE_TYPE = 0170000;
+  private static final int DIRECTORY = 0040000;
 
   private final PodBinding binding;
   private final Supplier<ContainerClaims.NodeFacts> node;
@@ -108,23 +115,44 @@ final class HamiAllocateHandler implements AllocateHandler {
     Path local = hostPath.apply(directory.path());
     try {
       if (directory.recreate()) {
-        deleteRecursively(local);
-      }
-      Files.createDirectories(local);
-      Files.setPosixFilePermissions(local, PosixFilePermissions.fromString("rwxrwxrwx"));
-      if (!directory.recreate()) {
-        Files.setAttribute(local, "unix:mode", 01777);
+        recreate(local);
+        Files.setPosixFilePermissions(local, PosixFilePermissions.fromString("rwxrwxrwx")); // mkdir applied the umask
+      } else if (!isSharedDirectory(local)) {
+        Files.createDirectories(local);
+        Files.setAttribute(local, "unix:mode", SHARED_MODE);
       }
     } catch (IOException e) {
       throw new AllocationException("cannot prepare host directory " + directory.path() + ": " + e, e);
     }
   }
 
-  /** Deletes a directory tree without following symbolic links; nothing when it does not exist. */
-  private static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+  /** Whether {@code local} is a directory with mode 1777 already (one {@code stat}, the usual case). */
+  private static boolean isSharedDirectory(Path local) throws IOException {
+    try {
+      int mode = (Integer) Files.getAttribute(local, "unix:mode");
+      return (mode & FILE_TYPE) == DIRECTORY && (mode & 07777) == SHARED_MODE;
+    } catch (NoSuchFileException e) {
+      return false;
     }
+  }
+
+  /**
+   * Creates an empty directory at {@code local}, deleting whatever is there first. The usual case, a
+   * new container, is one {@code mkdir} (no existence check that throws and fills a stack trace).
+   */
+  private static void recreate(Path local) throws IOException {
+    try {
+      Files.createDirectory(local);
+    } catch (FileAlreadyExistsException e) {
+      deleteRecursively(local);
+      Files.createDirectory(local);
+    } catch (NoSuchFileException e) {
+      Files.createDirectories(local);
+    }
+  }
+
+  /** Deletes a directory tree without following symbolic links. */
+  private static void deleteRecursively(Path root) throws IOException {
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {

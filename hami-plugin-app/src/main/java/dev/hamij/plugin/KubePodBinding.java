@@ -9,8 +9,8 @@ import dev.hamij.api.PodDevices;
 import dev.hamij.api.PodDevicesCodec;
 import dev.hamij.api.UnixTimeCodec;
 import dev.hamij.plugin.NodeApi.ApiException;
+import dev.hamij.plugin.NodeApi.NodeMetadata;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -30,9 +30,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link PodBinding} through the Kubernetes API (fabric8). Finds the pod as HAMi does — the owner
  * of the node lock, else a pod being bound here — but never guesses: a lock owner that is not being
  * bound here is passed over, and among several pods being bound the one whose next containers ask
- * for kubelet's device counts is chosen only when it is the only one. Writes are JSON merge patches
- * with the resourceVersion read (optimistic concurrency), retried after a 409 Conflict. The node lock
- * is released only when it names this pod or no pod (a legacy lock).
+ * for kubelet's device counts is chosen only when it is the only one. The node lock is always read
+ * from the API; its owner comes from the pod informer when its copy shows the owner being bound here
+ * with containers left (and this process's own last write to it), else from a GET. Writes are JSON
+ * merge patches with the resourceVersion read (optimistic concurrency), so a copy that missed another
+ * client's write is never written back: after a 409 Conflict the pod is read again and checked again.
+ * The node lock is released only when it names this pod or no pod (a legacy lock).
  */
 final class KubePodBinding implements PodBinding {
 
@@ -53,10 +56,16 @@ final class KubePodBinding implements PodBinding {
     String node = api.nodeName();
     try {
       String passedOver = "";
-      Node current = api.node();
+      NodeMetadata current = api.node();
       Optional<NodeLock> lock = nodeLock(current);
       if (lock.isPresent() && lock.get().hasOwner()) {
         NodeLock l = lock.get();
+        String lockVersion = current.resourceVersion();
+        Optional<BindingPod> cached = api.cachedPod(l.namespace(), l.name()).map(p -> bindingPod(p, lockVersion))
+            .filter(p -> p.beingBoundTo(node) && ContainerClaims.hasWorkLeft(p));
+        if (cached.isPresent()) {
+          return cached.get();
+        }
         Optional<Pod> owner = api.pod(l.namespace(), l.name());
         if (owner.isEmpty()) {
           passedOver = "; the node lock names pod " + l.namespace() + "/" + l.name() + ", which no longer exists";
@@ -64,7 +73,7 @@ final class KubePodBinding implements PodBinding {
               + ", which no longer exists; releasing the lock");
           releaseLock(l.namespace(), l.name(), null);
         } else {
-          BindingPod pod = bindingPod(owner.get(), current.getMetadata().getResourceVersion());
+          BindingPod pod = bindingPod(owner.get(), lockVersion);
           String why = pod.notBeingBoundTo(node);
           if (why == null && ContainerClaims.hasWorkLeft(pod)) {
             return pod;
@@ -175,8 +184,8 @@ final class KubePodBinding implements PodBinding {
         return;
       }
       for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-        Node current = api.node();
-        String value = annotations(current.getMetadata().getAnnotations()).get(Annotations.NODE_LOCK);
+        NodeMetadata current = api.node();
+        String value = current.annotations().get(Annotations.NODE_LOCK);
         if (value == null) {
           return;
         }
@@ -190,7 +199,7 @@ final class KubePodBinding implements PodBinding {
         if (lock.hasOwner() && !lock.ownedBy(namespace, name)) {
           return;
         }
-        if (api.patchNodeAnnotations(current.getMetadata().getResourceVersion(), lockDeletion())) {
+        if (api.patchNodeAnnotations(current.resourceVersion(), lockDeletion())) {
           LOG.log(Level.DEBUG, "node " + node + ": released the node lock of pod " + namespace + "/" + name);
           return;
         }
@@ -233,13 +242,13 @@ final class KubePodBinding implements PodBinding {
     }
   }
 
-  private static Optional<NodeLock> nodeLock(Node node) {
-    String value = annotations(node.getMetadata().getAnnotations()).get(Annotations.NODE_LOCK);
+  private Optional<NodeLock> nodeLock(NodeMetadata node) {
+    String value = node.annotations().get(Annotations.NODE_LOCK);
     if (value == null) {
       return Optional.empty();
     }
     try {
-      return Optional.of(NodeLockCodec.decode(value, node.getMetadata().getName()));
+      return Optional.of(NodeLockCodec.decode(value, api.nodeName()));
     } catch (HamiFormatException e) {
       LOG.log(Level.WARNING, e.getMessage() + "; looking for the pod being bound instead");
       return Optional.empty();

@@ -1,16 +1,21 @@
 package dev.hamij.plugin;
 
 import dev.hamij.api.Annotations;
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import java.net.HttpURLConnection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -18,7 +23,10 @@ import tools.jackson.databind.node.ObjectNode;
  * The Kubernetes calls of one node's device plugin: its Node, the pods HAMi's scheduler placed on
  * it, and JSON merge patches of their annotations. A patch that carries a resourceVersion succeeds
  * only while the object still has it (optimistic concurrency) and reports a 409 Conflict as
- * {@code false}. Any other API failure is an {@link ApiException} naming the call and the object.
+ * {@code false}; a patch is one request (no read before it). Any other API failure is an
+ * {@link ApiException} naming the call and the object. With the node's pod informer, pods this
+ * process patched are recorded there so that {@link #cachedPod} never returns a copy older than
+ * the process's own writes.
  */
 final class NodeApi {
 
@@ -42,30 +50,71 @@ final class NodeApi {
     HTTP_TRACE.setLevel(java.util.logging.Level.INFO);
   }
 
+  /** fabric8's default request timeout, for a configuration that sets none. */
+  private static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 10_000;
+  private static final JsonMapper JSON = JsonMapper.shared();
+
   private final KubernetesClient client;
   private final String nodeName;
+  private final Optional<KubeNodePods> pods;
+  private final String apiRoot;
+  private final long requestTimeoutMillis;
 
+  /** Without a pod informer: {@link #cachedPod} is always empty. */
   NodeApi(KubernetesClient client, String nodeName) {
+    this(client, nodeName, Optional.empty());
+  }
+
+  NodeApi(KubernetesClient client, String nodeName, Optional<KubeNodePods> pods) {
     this.client = client;
     this.nodeName = nodeName;
+    this.pods = pods;
+    this.apiRoot = client.getMasterUrl().toString().replaceAll("/+$", "");
+    Integer timeout = client.getConfiguration().getRequestTimeout();
+    this.requestTimeoutMillis = timeout == null || timeout <= 0 ? DEFAULT_REQUEST_TIMEOUT_MILLIS : timeout;
   }
 
   String nodeName() {
     return nodeName;
   }
 
-  /** This node. */
-  Node node() {
-    Node node;
+  /** A Node's resourceVersion and annotations (keys with a null value left out). */
+  record NodeMetadata(String resourceVersion, Map<String, String> annotations) {
+    NodeMetadata {
+      annotations = Map.copyOf(annotations);
+    }
+  }
+
+  /**
+   * This node's metadata; asks for the metadata alone (PartialObjectMetadata), so the Node's status
+   * (its image list can be tens of kilobytes) is neither sent nor decoded by a server that supports it.
+   */
+  NodeMetadata node() {
+    String call = "get node " + nodeName;
+    HttpRequest request = client.getHttpClient().newHttpRequestBuilder().uri(apiRoot + "/api/v1/nodes/" + nodeName)
+        .timeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+        .header("Accept", "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json")
+        .build();
+    HttpResponse<String> response = send(request, call);
+    if (response.code() == HttpURLConnection.HTTP_NOT_FOUND) {
+      throw new ApiException(call + ": the node does not exist", null);
+    }
+    if (!response.isSuccessful()) {
+      throw new ApiException(call + " failed: " + statusMessage(response), null);
+    }
+    JsonNode metadata;
     try {
-      node = client.nodes().withName(nodeName).get();
-    } catch (KubernetesClientException e) {
-      throw failure("get node " + nodeName, e);
+      metadata = JSON.readTree(response.body()).path("metadata");
+    } catch (JacksonException e) {
+      throw new ApiException(call + ": the answer is not JSON: " + e.getOriginalMessage(), e);
     }
-    if (node == null) {
-      throw new ApiException("get node " + nodeName + ": the node does not exist", null);
-    }
-    return node;
+    Map<String, String> annotations = new HashMap<>();
+    metadata.path("annotations").properties().forEach(e -> {
+      if (e.getValue().isString()) {
+        annotations.put(e.getKey(), e.getValue().asString());
+      }
+    });
+    return new NodeMetadata(metadata.path("resourceVersion").asString(), annotations);
   }
 
   /** The pod {@code namespace/name}, empty when it does not exist. */
@@ -75,6 +124,15 @@ final class NodeApi {
     } catch (KubernetesClientException e) {
       throw failure("get pod " + namespace + "/" + name, e);
     }
+  }
+
+  /**
+   * The pod informer's copy of pod {@code namespace/name} when it has one that shows this process's
+   * last write to the pod; it may miss another client's recent write, so write back only with its
+   * resourceVersion. Empty without an informer or such a copy: read the pod with {@link #pod}.
+   */
+  Optional<Pod> cachedPod(String namespace, String name) {
+    return pods.flatMap(p -> p.cached(namespace, name));
   }
 
   /**
@@ -100,16 +158,7 @@ final class NodeApi {
    * @return false when the node changed meanwhile (409 Conflict)
    */
   boolean patchNodeAnnotations(String resourceVersion, Map<String, String> annotations) {
-    try {
-      client.nodes().withName(nodeName).patch(PatchContext.of(PatchType.JSON_MERGE),
-          annotationPatch(resourceVersion, annotations));
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return false;
-      }
-      throw failure("patch node " + nodeName, e);
-    }
+    return mergePatch("/api/v1/nodes/" + nodeName, "patch node " + nodeName, resourceVersion, annotations) != null;
   }
 
   /**
@@ -120,15 +169,55 @@ final class NodeApi {
    */
   boolean patchPodAnnotations(String namespace, String name, String resourceVersion,
       Map<String, String> annotations) {
+    String patched = mergePatch("/api/v1/namespaces/" + namespace + "/pods/" + name,
+        "patch pod " + namespace + "/" + name, resourceVersion, annotations);
+    if (patched == null) {
+      return false;
+    }
+    pods.ifPresent(p -> p.wrote(namespace, name,
+        JSON.readTree(patched).path("metadata").path("resourceVersion").asString()));
+    return true;
+  }
+
+  /**
+   * One JSON merge patch request through the client's HTTP client (its authentication, TLS and retries),
+   * without the typed DSL's copy of the object and decoding of the answer.
+   *
+   * @return the patched object's JSON, null after a 409 Conflict
+   */
+  private String mergePatch(String path, String call, String resourceVersion, Map<String, String> annotations) {
+    HttpRequest request = client.getHttpClient().newHttpRequestBuilder().uri(apiRoot + path)
+        .timeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+        .method("PATCH", "application/merge-patch+json", annotationPatch(resourceVersion, annotations)).build();
+    HttpResponse<String> response = send(request, call);
+    if (response.code() == HttpURLConnection.HTTP_CONFLICT) {
+      return null;
+    }
+    if (!response.isSuccessful()) {
+      throw new ApiException(call + " failed: " + statusMessage(response), null);
+    }
+    return response.body();
+  }
+
+  private HttpResponse<String> send(HttpRequest request, String call) {
     try {
-      client.pods().inNamespace(namespace).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-          annotationPatch(resourceVersion, annotations));
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return false;
-      }
-      throw failure("patch pod " + namespace + "/" + name, e);
+      return client.getHttpClient().sendAsync(request, String.class).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(call + " interrupted", e);
+    } catch (ExecutionException e) {
+      throw new ApiException(call + " failed: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** The message of the Status an API server answers a failed request with, else the HTTP status. */
+  private static String statusMessage(HttpResponse<String> response) {
+    String fallback = "HTTP " + response.code();
+    try {
+      String message = JSON.readTree(response.body()).path("message").asString();
+      return message.isEmpty() ? fallback : message + " (" + fallback + ")";
+    } catch (JacksonException | IllegalArgumentException e) {
+      return fallback;
     }
   }
 

@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,8 @@ final class NodeRuntime implements AutoCloseable {
   private final NodeSettings settings;
   private final Nvml nvml;
   private final KubernetesClient client;
+  /** {@code <hook-path>/vgpu}, the host directory Allocate answers name. */
+  private final String vgpuHostPath;
   private InstalledLibrary library;
   private boolean nvmlInitialised;
   private NodeDevices devices;
@@ -62,6 +65,7 @@ final class NodeRuntime implements AutoCloseable {
 
   private NodeRuntime(NodeSettings settings, Nvml nvml, KubernetesClient client) {
     this.settings = settings;
+    this.vgpuHostPath = settings.hookPath().replaceAll("/+$", "") + "/vgpu";
     this.nvml = nvml;
     this.client = client;
   }
@@ -92,7 +96,12 @@ final class NodeRuntime implements AutoCloseable {
     nvmlInitialised = true;
     devices = new NodeDevices(nvml, settings.config(), node, settings.xidPolicy(), settings.healthQuietPeriod(),
         settings.xidWait(), Clock.systemUTC());
-    api = new NodeApi(client, node);
+    if (settings.metricsAddress().isPresent()) {
+      // the node monitor's informer also spares Allocate a GET of the pod; without the monitor,
+      // Allocate reads the pod and no pod watch is opened
+      nodePods = KubeNodePods.start(client, node, settings.podResync());
+    }
+    api = new NodeApi(client, node, Optional.ofNullable(nodePods));
     HamiAllocateHandler.MigRealiser realiser = null;
     if (GpuDevice.MODE_MIG.equals(settings.operatingMode())) {
       realiser = startMig();
@@ -125,7 +134,6 @@ final class NodeRuntime implements AutoCloseable {
 
   private void startMonitor() throws IOException {
     PrometheusRegistry registry = new PrometheusRegistry();
-    nodePods = KubeNodePods.start(client, settings.nodeName(), settings.podResync());
     NodeMonitor monitor = new NodeMonitor(settings.libraryHostDirectory().resolve("containers"), nodePods,
         new ContainerMetrics(registry, settings.legacyMetrics()), Clock.systemUTC());
     monitorThread = NamedThreads.scheduler("hami-monitor");
@@ -191,7 +199,7 @@ final class NodeRuntime implements AutoCloseable {
 
   /** Where a host path an Allocate answer names is in this process's file system. */
   private Path localPath(String hostPath) {
-    String vgpu = settings.hookPath().replaceAll("/+$", "") + "/vgpu";
+    String vgpu = vgpuHostPath;
     if (hostPath.equals(vgpu)) {
       return settings.libraryHostDirectory();
     }

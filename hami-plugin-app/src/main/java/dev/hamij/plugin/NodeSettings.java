@@ -34,7 +34,7 @@ import java.util.Optional;
  * @param metricsAddress where {@code /metrics} is served; empty: no node monitor
  * @param monitorInterval time between two reads of the containers' shared regions
  * @param legacyMetrics also export the metric names of HAMi ≤ 2.8
- * @param podResync resync period of the monitor's pod informer
+ * @param podResync resync period of the node monitor's pod informer (which Allocate uses too)
  * @param migReconcileInterval time between two MIG reconcile rounds (MIG nodes)
  * @param migModeSwitching let the MIG manager enable MIG mode on a GPU that has it disabled
  */

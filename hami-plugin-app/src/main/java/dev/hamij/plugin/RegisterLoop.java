@@ -72,10 +72,10 @@ final class RegisterLoop implements AutoCloseable {
     cycles.incrementAndGet();
     try {
       Map<String, String> wanted = desired.get();
-      Map<String, String> current = api.node().getMetadata().getAnnotations();
+      Map<String, String> current = api.node().annotations();
       Map<String, String> changed = new HashMap<>();
       wanted.forEach((key, value) -> {
-        if (current == null || !Objects.equals(current.get(key), value)) {
+        if (!Objects.equals(current.get(key), value)) {
           changed.put(key, value);
         }
       });

@@ -18,10 +18,12 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -136,10 +138,95 @@ class KubePodBindingTest {
         .isEqualTo(new PodBinding.Container("main", Map.of("CUDA_DISABLE_CONTROL", "1"), 2));
   }
 
+  @Test
+  void theLockOwnerComesFromTheInformerAndACopyThatMissedAnotherWriteIsReadAgainBeforeItIsWritten()
+      throws Exception {
+    try (KubeNodePods pods = KubeNodePods.start(client, "cache", Duration.ofHours(1))) {
+      KubePodBinding binding = setUpFrozen("cache", pods);
+      String frozen = pods.cached("cache", "p").orElseThrow().getMetadata().getResourceVersion();
+      annotate("cache", "p", "team", "a"); // another client's write the frozen copy misses
+
+      BindingPod pod = binding.pendingPod(List.of(1));
+      assertThat(pod.resourceVersion()).isEqualTo(frozen); // the informer's copy, no GET
+
+      binding.served(pod, List.of(0)); // 409 with the copy's resourceVersion, read again, checked, written
+      assertThat(annotations("cache", "p"))
+          .containsEntry(Annotations.DEVICES_TO_ALLOCATE, ";" + GPU_B + ",NVIDIA,2000,20:;")
+          .containsEntry("team", "a");
+    }
+  }
+
+  @Test
+  void theInformersCopyIsNotUsedOnceThisProcessWroteThePodSinceThatCopy() throws Exception {
+    try (KubeNodePods pods = KubeNodePods.start(client, "own", Duration.ofHours(1))) {
+      KubePodBinding binding = setUpFrozen("own", pods);
+      binding.served(binding.pendingPod(List.of(1)), List.of(0));
+
+      assertThat(pods.cached("own", "p")).isEmpty();
+      BindingPod next = binding.pendingPod(List.of(2)); // read from the API: entry 0 is served
+      assertThat(next.annotations()).containsEntry(Annotations.DEVICES_TO_ALLOCATE,
+          ";" + GPU_B + ",NVIDIA,2000,20:;");
+      binding.served(next, List.of(1));
+      assertThat(annotations("own", "p")).containsEntry(Annotations.BIND_PHASE, Annotations.PHASE_SUCCESS);
+      assertThat(lock("own")).isNull();
+    }
+  }
+
+  @Test
+  void anEntryEditedSinceTheInformersCopyIsRefused() throws Exception {
+    try (KubeNodePods pods = KubeNodePods.start(client, "edited", Duration.ofHours(1))) {
+      KubePodBinding binding = setUpFrozen("edited", pods);
+      annotate("edited", "p", Annotations.DEVICES_TO_ALLOCATE, GPU_B + ",NVIDIA,1000,10:;" + GPU_B
+          + ",NVIDIA,2000,20:;");
+
+      BindingPod stale = binding.pendingPod(List.of(1));
+      assertThatThrownBy(() -> binding.served(stale, List.of(0)))
+          .isInstanceOf(AllocationException.class)
+          .hasMessage("pod edited/p: entry 0 of hami.io/vgpu-devices-to-allocate was served or changed by someone"
+              + " else meanwhile");
+    }
+  }
+
+  @Test
+  void aNodeThatDoesNotExistIsAnErrorNamingIt() {
+    KubePodBinding binding = new KubePodBinding(new NodeApi(client, "absent"), "nvidia.com/gpu");
+
+    assertThatThrownBy(() -> binding.pendingPod(List.of(1)))
+        .isInstanceOf(AllocationException.class)
+        .hasMessage("cannot find the pod being bound to node absent: get node absent: the node does not exist");
+  }
+
+  /**
+   * {@link #setUp(String, KubeNodePods)} with pod {@code <node>/p} of {@link #TWO_CONTAINERS}; once the
+   * informer has the pod it is stopped, so its copy stays as it is now, whatever happens to the pod.
+   */
+  private static KubePodBinding setUpFrozen(String node, KubeNodePods pods) throws InterruptedException {
+    KubePodBinding binding = setUp(node, pods);
+    createPod(node, "p", TWO_CONTAINERS);
+    Poll.until(() -> pods.cached(node, "p").isPresent(), Duration.ofSeconds(10),
+        () -> "the informer has pod " + node + "/p");
+    pods.close();
+    return binding;
+  }
+
+  private static void annotate(String namespace, String pod, String key, String value) {
+    client.pods().inNamespace(namespace).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + value + "\"}}}");
+  }
+
   private static KubePodBinding setUp(String node) {
+    return setUp(node, Optional.empty());
+  }
+
+  private static KubePodBinding setUp(String node, KubeNodePods pods) {
+    return setUp(node, Optional.of(pods));
+  }
+
+  /** Node {@code node} locked by pod {@code <node>/p}, and the binding of that node. */
+  private static KubePodBinding setUp(String node, Optional<KubeNodePods> pods) {
     client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
     setLock(node, NodeLockCodec.encode(new NodeLock(Instant.now(), node, "p")));
-    return new KubePodBinding(new NodeApi(client, node), "nvidia.com/gpu");
+    return new KubePodBinding(new NodeApi(client, node, pods), "nvidia.com/gpu");
   }
 
   /** A pod bound to {@code node} (in the namespace of that name) with an init and a regular container. */

@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  */
 public final class PluginNode implements AutoCloseable {
   /** The node monitor on an ephemeral port, as deployed (it watches the node's pods). */
-  private static final Consumer<NodeSettings.Builder> MONITOR = b -> b.monitor(
+  /** The node monitor on, its metrics on an ephemeral port, refreshed every second. */
+  static final Consumer<NodeSettings.Builder> MONITOR = b -> b.monitor(
       new java.net.InetSocketAddress("127.0.0.1", 0), Duration.ofSeconds(1), false, Duration.ofMinutes(5));
   private final NodeTestbed bed;
   private final String deviceConfigYaml;

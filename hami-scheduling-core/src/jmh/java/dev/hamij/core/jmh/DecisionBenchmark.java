@@ -143,6 +143,22 @@ public class DecisionBenchmark {
     return d;
   }
 
+  /**
+   * As {@link #scheduleAndRelease}, with the candidate names as new String objects on every call, as an
+   * extender decodes them from each request's JSON (no cached hash codes, contents compared).
+   */
+  @Benchmark
+  public Decision scheduleFreshNames() {
+    List<String> fresh = new ArrayList<>(candidates.size());
+    for (String s : candidates) {
+      fresh.add(new String(s.toCharArray()));
+    }
+    PodSpec pod = probes[next++ & 3];
+    Decision d = scheduler.schedule(pod, fresh);
+    scheduler.release(pod.uid());
+    return d;
+  }
+
   /** Decide without booking (the pure filter). */
   @Benchmark
   public Decision filter() {

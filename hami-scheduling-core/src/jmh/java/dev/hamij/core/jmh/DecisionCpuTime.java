@@ -24,22 +24,27 @@ public final class DecisionCpuTime {
       while (System.nanoTime() < warmUntil) {
         b.scheduleAndRelease();
       }
-      int n = 20_000;
-      long[] cpu = new long[n];
-      long[] wall = new long[n];
-      for (int i = 0; i < n; i++) {
-        long c0 = mx.getCurrentThreadCpuTime();
-        long w0 = System.nanoTime();
-        b.scheduleAndRelease();
-        wall[i] = System.nanoTime() - w0;
-        cpu[i] = mx.getCurrentThreadCpuTime() - c0;
-      }
-      Arrays.sort(cpu);
-      Arrays.sort(wall);
-      System.out.printf("nodes=%s scheduleAndRelease over %d decisions, us: cpu p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f"
-          + " | wall p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f%n", size, n, q(cpu, .5), q(cpu, .9), q(cpu, .99),
-          q(cpu, .999), q(wall, .5), q(wall, .9), q(wall, .99), q(wall, .999));
+      measure(size, "scheduleAndRelease", b::scheduleAndRelease, mx);
+      measure(size, "scheduleFreshNames", b::scheduleFreshNames, mx);
     }
+  }
+
+  private static void measure(String size, String name, Runnable decision, ThreadMXBean mx) {
+    int n = 20_000;
+    long[] cpu = new long[n];
+    long[] wall = new long[n];
+    for (int i = 0; i < n; i++) {
+      long c0 = mx.getCurrentThreadCpuTime();
+      long w0 = System.nanoTime();
+      decision.run();
+      wall[i] = System.nanoTime() - w0;
+      cpu[i] = mx.getCurrentThreadCpuTime() - c0;
+    }
+    Arrays.sort(cpu);
+    Arrays.sort(wall);
+    System.out.printf("nodes=%s %s over %d decisions, us: cpu p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f"
+        + " | wall p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f%n", size, name, n, q(cpu, .5), q(cpu, .9), q(cpu, .99),
+      q(cpu, .999), q(wall, .5), q(wall, .9), q(wall, .99), q(wall, .999));
   }
 
   private static double q(long[] sorted, double p) {
