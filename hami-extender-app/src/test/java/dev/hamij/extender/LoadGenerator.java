@@ -148,6 +148,10 @@ public final class LoadGenerator {
     long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
     long start = System.nanoTime();
     List<Future<long[]>> futures = new ArrayList<>();
+    String[] quoted = new String[nodes]; // built once: the client's own CPU use competes with the server's
+    for (int i = 0; i < nodes; i++) {
+      quoted[i] = '"' + nodeName(i) + '"';
+    }
     List<List<Long>> latencies = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       List<Long> mine = new ArrayList<>();
@@ -161,7 +165,7 @@ public final class LoadGenerator {
         while (System.nanoTime() < end) {
           long id = podSeq.incrementAndGet();
           String name = prefix + "-" + id;
-          String names = candidateNames(random, nodes, candidates);
+          String names = candidateNames(quoted, random, candidates);
           String pod = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + name
               + "\",\"namespace\":\"load\",\"uid\":\"uid-" + name + "\"},\"spec\":{\"schedulerName\":\"hami-scheduler\","
               + "\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":{\"limits\":{\"nvidia.com/gpu\":\"1\","
@@ -202,14 +206,15 @@ public final class LoadGenerator {
     return new Result(pairs, elapsed, noFit, bindErrors, all);
   }
 
-  private static String candidateNames(Random random, int nodes, int candidates) {
-    StringBuilder b = new StringBuilder();
-    int offset = random.nextInt(nodes);
+  /** {@code candidates} quoted node names, starting at a random node (kube-scheduler rotates its start too). */
+  private static String candidateNames(String[] quoted, Random random, int candidates) {
+    StringBuilder b = new StringBuilder(candidates * (quoted[0].length() + 1));
+    int offset = random.nextInt(quoted.length);
     for (int i = 0; i < candidates; i++) {
       if (i > 0) {
         b.append(',');
       }
-      b.append('"').append(nodeName((offset + i) % nodes)).append('"');
+      b.append(quoted[(offset + i) % quoted.length]);
     }
     return b.toString();
   }
