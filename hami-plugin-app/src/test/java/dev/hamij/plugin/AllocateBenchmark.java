@@ -43,10 +43,10 @@ import java.util.logging.Logger;
  *
  * <pre>
  * ./mvnw -B -q -pl hami-plugin-app -am -Pallocate-bench -DskipTests verify \
- *     [-Dallocate.rounds=2000] [-Dallocate.warmup=4000]
+ *     [-Dallocate.rounds=2000] [-Dallocate.warmup=12000]
  * </pre>
  *
- * The warm-up is long because the JIT compilers keep working for some 40 s of this load (fabric8,
+ * The warm-up is long because the JIT compilers keep working for more than a minute of this load (fabric8,
  * Jackson, Vert.x, Netty, gRPC); a node agent runs for days. The figures are printed and written to
  * {@code hami-plugin-app/target/allocate-benchmark.txt}.
  */
@@ -59,7 +59,7 @@ public final class AllocateBenchmark {
 
   public static void main(String[] args) throws Exception {
     MOCK_LOG.setLevel(Level.WARNING);
-    int warmup = Integer.getInteger("allocate.warmup", 4000);
+    int warmup = Integer.getInteger("allocate.warmup", 12000);
     int rounds = Integer.getInteger("allocate.rounds", 2000);
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     KubernetesMockServer server = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
