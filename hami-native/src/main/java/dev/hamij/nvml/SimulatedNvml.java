@@ -37,7 +37,8 @@ import java.util.function.Supplier;
  * instances that still hold compute instances or processes; {@code NOT_FOUND} for stale ids; MIG-mode changes that
  * stay pending until {@link #resetGpu}.
  *
- * <p>Test controls: {@link #injectXid}, {@link #failNext}/{@link #failNextOnGpu} (the next N calls of a function
+ * <p>Test controls: {@link #injectXid} (like the driver, an event goes only to the event sets registered for it
+ * at that moment: {@link #watchesXids} tells a test when to inject), {@link #failNext}/{@link #failNextOnGpu} (the next N calls of a function
  * fail with a chosen code), {@link #loseGpu} (every call about that GPU answers {@code GPU_IS_LOST} and an XID 79
  * event is raised), {@link #attachProcess}. Thread-safe; {@link #waitForEvent} blocks without holding the lock.
  */
@@ -103,6 +104,15 @@ public final class SimulatedNvml implements Nvml {
     locked(() -> {
       queueEvent(gpu(gpuIndex), xid, gpuInstanceId, computeInstanceId);
       return null;
+    });
+  }
+
+  /** True when some event set is registered for critical XID events of GPU {@code gpuIndex}. */
+  public boolean watchesXids(int gpuIndex) {
+    return locked(() -> {
+      Gpu gpu = gpu(gpuIndex);
+      return eventSets.stream().map(s -> s.masks.get(gpu))
+          .anyMatch(mask -> mask != null && (mask & EventData.XID_CRITICAL_ERROR) != 0);
     });
   }
 

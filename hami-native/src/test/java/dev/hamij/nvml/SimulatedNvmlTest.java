@@ -150,7 +150,10 @@ class SimulatedNvmlTest {
     EventSet set = nvml.createEventSet();
     DeviceHandle gpu0 = nvml.deviceByIndex(0);
     assertThat(nvml.supportedEventTypes(gpu0) & EventData.XID_CRITICAL_ERROR).isNotZero();
+    assertThat(nvml.watchesXids(0)).isFalse();
     nvml.registerEvents(gpu0, EventData.XID_CRITICAL_ERROR, set);
+    assertThat(nvml.watchesXids(0)).isTrue();
+    assertThat(nvml.watchesXids(1)).isFalse();
     nvml.injectXid(1, 48);
     assertThat(nvml.waitForEvent(set, 0)).isEmpty();
     nvml.injectXid(0, 48, 7, 0);
@@ -161,6 +164,7 @@ class SimulatedNvmlTest {
     assertThat(event.computeInstanceId()).isZero();
     assertThat(nvml.uuid(event.device())).isEqualTo(nvml.uuid(gpu0));
     nvml.freeEventSet(set);
+    assertThat(nvml.watchesXids(0)).isFalse();
     assertNvmlError(() -> nvml.waitForEvent(set, 0), NvmlReturn.INVALID_ARGUMENT, NvmlFunction.EVENT_SET_WAIT);
   }
 

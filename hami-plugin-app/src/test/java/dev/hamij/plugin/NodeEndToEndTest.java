@@ -262,6 +262,8 @@ class NodeEndToEndTest {
     bed = NodeTestbed.start(client, "e2e-xid");
     bed.kubelet.awaitDevices(list -> list.size() == 20 && list.stream().allMatch(NodeEndToEndTest::healthy), TIMEOUT);
 
+    // the health watcher registers its event set on its own thread; an XID raised before that is lost, as on a real GPU
+    Poll.until(() -> bed.nvml.watchesXids(1), TIMEOUT, () -> "the health watcher registered for GPU 1's XIDs");
     bed.nvml.injectXid(1, 48); // double-bit ECC error on GPU 1
 
     Poll.until(() -> bed.kubelet.deviceLists().stream().anyMatch(list -> list.stream().anyMatch(d -> !healthy(d))),
