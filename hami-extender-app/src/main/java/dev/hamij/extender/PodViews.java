@@ -10,6 +10,7 @@ import dev.hamij.core.AdmissionPolicy;
 import dev.hamij.core.PodAllocation;
 import dev.hamij.core.PodSpec;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -130,9 +131,9 @@ final class PodViews {
     return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
   }
 
-  /** The pod's annotations without null keys or values (a snapshot file, or a merge patch stored verbatim, can carry them). */
-  static Map<String, String> annotations(Pod pod) {
-    Map<String, String> a = pod.getMetadata().getAnnotations();
+  /** An object's annotations without null keys or values (a snapshot file, or a merge patch stored verbatim, can carry them). */
+  static Map<String, String> annotations(HasMetadata object) {
+    Map<String, String> a = object.getMetadata().getAnnotations();
     if (a == null) {
       return Map.of();
     }

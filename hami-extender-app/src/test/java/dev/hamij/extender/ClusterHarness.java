@@ -514,7 +514,7 @@ public final class ClusterHarness implements AutoCloseable {
           Base64.getDecoder().decode(response.get("patch").asString())));
     }
     Pod created = admin.pods().inNamespace("default").resource(ExtenderWire.KUBE.convertValue(mutated, Pod.class)).create();
-    Map<String, String> a = present(created.getMetadata().getAnnotations());
+    Map<String, String> a = PodViews.annotations(created);
     if (a.keySet().stream().anyMatch(dev.hamij.core.AdmissionPolicy.ALLOCATION_ANNOTATIONS::contains)) {
       throw failure("the webhook let allocation annotations through on CREATE: " + a, null);
     }
@@ -692,7 +692,7 @@ public final class ClusterHarness implements AutoCloseable {
       p.state = State.DELETED;
       return "start: " + p.name + " is gone";
     }
-    p.allocatedAtStart = present(pod.getMetadata().getAnnotations()).get(Annotations.DEVICES_ALLOCATED);
+    p.allocatedAtStart = PodViews.annotations(pod).get(Annotations.DEVICES_ALLOCATED);
     p.state = State.RUNNING;
     return "start " + p.name;
   }
@@ -956,7 +956,7 @@ public final class ClusterHarness implements AutoCloseable {
   private GpuScheduler rebuildFromApi() {
     GpuScheduler s = GpuScheduler.create(dev.hamij.core.SchedulerConfig.defaults());
     for (Node n : nodeCache.getStore().list()) {
-      Map<String, String> a = present(n.getMetadata().getAnnotations());
+      Map<String, String> a = PodViews.annotations(n);
       if (a.containsKey(Annotations.NODE_NVIDIA_REGISTER)) {
         String value = a.get(Annotations.NODE_NVIDIA_REGISTER);
         try {
@@ -1025,7 +1025,7 @@ public final class ClusterHarness implements AutoCloseable {
       if (now == null) {
         continue; // the cache has not seen it yet, or it was just deleted by the driver
       }
-      String current = present(now.getMetadata().getAnnotations()).get(Annotations.DEVICES_ALLOCATED);
+      String current = PodViews.annotations(now).get(Annotations.DEVICES_ALLOCATED);
       if (current != null && !current.equals(p.allocatedAtStart)) {
         throw failure("the allocation of running pod " + p.name + " changed from " + p.allocatedAtStart + " to " + current,
             null);
@@ -1036,7 +1036,7 @@ public final class ClusterHarness implements AutoCloseable {
   /** A bind refused for lock contention: the lock's owner must really be a pod being bound to that node. */
   private void checkContentionIsReal(String node, String message) {
     Node n = admin.nodes().withName(node).get();
-    String lock = present(n.getMetadata().getAnnotations()).get(Annotations.NODE_LOCK);
+    String lock = PodViews.annotations(n).get(Annotations.NODE_LOCK);
     if (lock == null) {
       return; // released meanwhile
     }
@@ -1091,7 +1091,7 @@ public final class ClusterHarness implements AutoCloseable {
     }
     StringBuilder api = new StringBuilder("; the API server has");
     for (Node n : nodeCache.getStore().list()) {
-      Map<String, String> a = present(n.getMetadata().getAnnotations());
+      Map<String, String> a = PodViews.annotations(n);
       String register = a.get(Annotations.NODE_NVIDIA_REGISTER);
       api.append(' ').append(n.getMetadata().getName()).append(register == null ? " unregistered"
           : register.strip().equals("[]") ? " []" : " registered").append(" (").append(a.get(Annotations.NODE_HANDSHAKE))
@@ -1214,7 +1214,7 @@ public final class ClusterHarness implements AutoCloseable {
       return known;
     }
     Node n = admin.nodes().withName(node).get();
-    String value = n == null ? null : present(n.getMetadata().getAnnotations()).get(Annotations.NODE_NVIDIA_REGISTER);
+    String value = n == null ? null : PodViews.annotations(n).get(Annotations.NODE_NVIDIA_REGISTER);
     if (value == null) {
       return null;
     }
@@ -1231,18 +1231,6 @@ public final class ClusterHarness implements AutoCloseable {
 
   private PluginNode node(String name) {
     return nodes.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
-  }
-
-  static Map<String, String> present(Map<String, String> raw) {
-    Map<String, String> out = new HashMap<>();
-    if (raw != null) {
-      raw.forEach((k, v) -> {
-        if (v != null) {
-          out.put(k, v);
-        }
-      });
-    }
-    return out;
   }
 
   private void note(String what) {
